@@ -1,0 +1,94 @@
+"""The activity API: what a pack implements and what the engine hands it at run time.
+
+An activity type is a class with a pydantic properties model, a published-data schema (a pydantic model
+of one row, or dynamic) and a `run`. Async `run` runs on the event loop; a plain function `run` is
+blocking code and runs in a worker thread. Display metadata (icon, colour, category) lives here too, so
+the designer can draw a pack without the pack importing Qt.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal, Protocol, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+from .parameters import Parameter
+
+Row = dict[str, Any]
+RunOutput = list[Row] | Row | None
+T = TypeVar("T")
+
+
+class NoProperties(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RunContext(Protocol):
+    """What the engine gives an activity instance while it runs."""
+
+    activity_id: str
+    activity_name: str
+    job_id: str
+    attempt: int
+    runbook_path: str | None
+    parameters: dict[str, Any]
+    config: Any
+
+    def log(self, message: str, level: str = "info") -> None: ...
+    def warn(self, message: str) -> None:
+        """End this instance as a warning (its rows are still published)."""
+
+    def set_returned(self, data: dict[str, Any]) -> None:
+        """Add to the job's returned data (core.return_data)."""
+
+    async def run_blocking(self, function: Callable[..., T], *args: Any) -> T:
+        """Run blocking code in a worker thread; the event loop stays free."""
+
+    async def invoke_runbook(self, path: str, parameters: dict[str, Any], wait: bool) -> dict[str, Any]:
+        """Run a child runbook (path relative to this runbook's file); its job result as a dict."""
+
+
+class ActivityType:
+    """Base of every activity type; subclass it in a pack and list the class in the pack."""
+
+    type_name: ClassVar[str]  # "pack.activity", as in the runbook file
+    display_name: ClassVar[str]
+    description: ClassVar[str] = ""
+    version: ClassVar[int] = 1  # the newest `version` of this type that this code runs
+    kind: ClassVar[Literal["activity", "junction"]] = "activity"
+    icon: ClassVar[str] = ""  # a name from resources/icons, without extension
+    color: ClassVar[str] = "#5b7fa6"
+    Properties: ClassVar[type[BaseModel]] = NoProperties
+    Published: ClassVar[type[BaseModel] | None] = None  # one row's fields; None when dynamic
+
+    def published_fields(self, properties: dict[str, Any]) -> list[str] | None:
+        """Field names this activity publishes with these properties; None when not known beforehand."""
+        if self.Published is None:
+            return None
+        return list(self.Published.model_fields)
+
+    def start_parameters(self, properties: dict[str, Any]) -> list[Parameter] | None:
+        """The job's start parameters when this is a start activity that declares them."""
+        return None
+
+    # Subclasses other than junctions define:
+    #     async def run(self, properties, context) -> RunOutput      (on the event loop), or
+    #     def run(self, properties, context) -> RunOutput            (blocking: in a worker thread)
+    run: ClassVar[Callable[..., RunOutput | Awaitable[RunOutput]]]
+
+    @classmethod
+    def is_blocking(cls) -> bool:
+        return not inspect.iscoroutinefunction(cls.run)
+
+
+@dataclass(frozen=True)
+class Pack:
+    """A set of activity types published by one distribution through the `interlock.activities` group."""
+
+    name: str
+    title: str
+    activities: list[type[ActivityType]] = field(default_factory=list)
+    description: str = ""

@@ -1,0 +1,167 @@
+"""Live progress of a job on stderr: a rich table on a terminal, one plain line per event otherwise.
+
+Both are engine sinks. They only count and print; the job result, not these counters, is the truth.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import IO, Any
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from ..events import Event
+from ..model import Runbook
+from .render import STATUS_STYLE, seconds
+
+
+@dataclass
+class ActivityCounts:
+    name: str
+    running: int = 0
+    done: int = 0
+    warned: int = 0
+    failed: int = 0
+    junction: str | None = None  # the junction's state once resolved
+    first_start: float | None = None
+    last_end: float | None = None
+
+    def elapsed(self, now: float) -> float | None:
+        if self.first_start is None:
+            return None
+        return (now if self.running or self.last_end is None else self.last_end) - self.first_start
+
+
+class ProgressCounts:
+    """Per-activity instance counts and junction states, kept up to date from events."""
+
+    def __init__(self, runbook: Runbook, junctions: set[str]) -> None:
+        self.runbook = runbook.name
+        self.activities = {a.id: ActivityCounts(a.name) for a in runbook.activities if a.enabled}
+        self.junctions = junctions
+        self.job_id = ""
+        self.started = time.monotonic()
+        self.finished: float | None = None
+        self.status: str | None = None
+
+    def update(self, event: Event) -> None:
+        now = time.monotonic()
+        data: dict[str, Any] = event.__dict__
+        counts = self.activities.get(data.get("activity", "")) if "activity" in data else None
+        if event.kind == "job_started" and not self.job_id:
+            self.job_id, self.started = event.job_id, now
+        elif event.job_id != self.job_id:
+            return  # a child job's events (invoke_runbook) are not this table's
+        elif event.kind == "job_finished":
+            self.finished, self.status = now, data["status"]
+        elif counts and event.kind == "instance_started":
+            counts.running += 1
+            counts.first_start = counts.first_start if counts.first_start is not None else now
+        elif counts and event.kind == "instance_finished":
+            counts.running = max(counts.running - 1, 0)
+            counts.last_end = now
+            status = data["status"]
+            if status == "success":
+                counts.done += 1
+            elif status == "warning":
+                counts.warned += 1
+            else:
+                counts.failed += 1
+        elif counts and event.kind == "junction":
+            counts.junction = data["state"]
+
+
+class LiveProgress:
+    """A rich table redrawn several times a second while the job runs."""
+
+    def __init__(self, counts: ProgressCounts, console: Console) -> None:
+        self.counts = counts
+        self.live = Live(self, console=console, refresh_per_second=8, transient=False,
+                         redirect_stdout=False, redirect_stderr=False)
+
+    def __call__(self, event: Event) -> None:
+        self.counts.update(event)
+
+    def __enter__(self) -> LiveProgress:
+        self.live.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.live.stop()
+
+    def __rich__(self) -> Group:
+        counts = self.counts
+        now = time.monotonic()
+        end = counts.finished or now
+        header = Text.assemble((counts.runbook, "bold"), f"  job {counts.job_id[:12]}  ",
+                               (seconds(end - counts.started), "cyan"))
+        if counts.status:
+            header.append(f"  {counts.status}", style=STATUS_STYLE.get(counts.status, ""))
+        table = Table(box=None, pad_edge=False, header_style="bold")
+        table.add_column("Activity")
+        for title in ("Running", "Done", "Warning", "Failed"):
+            table.add_column(title, justify="right")
+        table.add_column("Elapsed", justify="right")
+        for activity_id, act in counts.activities.items():
+            elapsed = act.elapsed(now)
+            if activity_id in counts.junctions:
+                state = act.junction or "waiting"
+                style = {"fired": "green", "blocked": "yellow"}.get(state, "dim")
+                table.add_row(act.name, Text(state, style=style), "", "", "", "")
+                continue
+            table.add_row(
+                Text(act.name, style="" if act.first_start is not None else "dim"),
+                Text(str(act.running), style="cyan" if act.running else "dim"),
+                Text(str(act.done), style="green" if act.done else "dim"),
+                Text(str(act.warned), style="yellow" if act.warned else "dim"),
+                Text(str(act.failed), style="red" if act.failed else "dim"),
+                seconds(elapsed) if elapsed is not None else "",
+            )
+        return Group(header, table)
+
+
+class PlainProgress:
+    """One line per event, for logs and pipes."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+
+    def __call__(self, event: Event) -> None:
+        line = plain_line(event)
+        if line:
+            self.stream.write(line + "\n")
+            self.stream.flush()
+
+
+def plain_line(event: Event) -> str:
+    data: dict[str, Any] = event.__dict__
+    clock = event.at[11:19] if len(event.at) >= 19 else event.at
+    kind = event.kind
+    if kind == "job_started":
+        text = f'job {event.job_id} started: "{data["runbook"]}"'
+    elif kind == "job_finished":
+        text = f'job {event.job_id} {data["status"]} after {seconds(data["duration_s"])}'
+    elif kind == "instance_started":
+        text = f'{data["name"]} [{data["instance"]}] started'
+    elif kind == "instance_finished":
+        rows = len(data.get("rows") or [])
+        text = (f'{data["name"]} [{data["instance"]}] {data["status"]} in {seconds(data["duration_s"])}, '
+                f'{rows} row{"" if rows == 1 else "s"}')
+        if data.get("attempts", 1) > 1:
+            text += f', {data["attempts"]} attempts'
+        if data.get("error"):
+            text += f': {data["error"]}'
+    elif kind == "link":
+        text = f'link {data["from_"]} -> {data["to"]}: {data["passed"]} passed, {data["filtered"]} filtered'
+    elif kind == "junction":
+        text = f'{data["name"]} {data["state"]}' + (f': {data["detail"]}' if data.get("detail") else "")
+    elif kind == "log":
+        where = f'{data["activity"]}: ' if data.get("activity") else ""
+        text = f'{data["level"]}: {where}{data["message"]}'
+    else:
+        text = event.to_json()
+    return f"{clock} {text}"

@@ -1,0 +1,142 @@
+"""Human-readable output: the end-of-run summary, the history table, one stored job."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from ..history import JobSummary, StoredJob
+from ..model import STATUSES
+from ..result import JobResult
+
+STATUS_STYLE = {"success": "green", "warning": "yellow", "failed": "red", "cancelled": "magenta",
+                "running": "cyan", "fired": "green", "blocked": "yellow", "not reached": "dim"}
+ROWS_SHOWN = 5
+
+
+def seconds(value: float | None) -> str:
+    if value is None:
+        return ""
+    if value < 60:
+        return f"{value:.1f}s" if value < 10 else f"{value:.0f}s"
+    minutes, secs = divmod(int(value), 60)
+    return f"{minutes}m{secs:02d}s" if minutes < 60 else f"{minutes // 60}h{minutes % 60:02d}m"
+
+
+def _status(status: str) -> str:
+    style = STATUS_STYLE.get(status)
+    return f"[{style}]{escape(status)}[/]" if style else escape(status)
+
+
+def _counts(statuses: list[str]) -> str:
+    counted = Counter(statuses)
+    order = [s for s in STATUSES if s in counted] + [s for s in counted if s not in STATUSES]
+    return ", ".join(f"{counted[s]} {_status(s)}" for s in order)
+
+
+def _value(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _row_text(row: dict[str, Any]) -> str:
+    # Common data (@status, @started_at ...) repeats what the instance line says already.
+    return ", ".join(f"{k}={_value(v)}" for k, v in row.items() if not k.startswith("@"))
+
+
+def _iso_span(started: str, finished: str) -> float | None:
+    try:
+        return (datetime.fromisoformat(finished) - datetime.fromisoformat(started)).total_seconds()
+    except ValueError:
+        return None
+
+
+def print_summary(console: Console, result: JobResult) -> None:
+    """Status, instance counts per activity, junction states and every error, after a run."""
+    console.print(f"[bold]{escape(result.runbook)}[/]: {_status(result.status)} "
+                  f"in {seconds(_iso_span(result.started_at, result.finished_at))}  "
+                  f"[dim](job {result.job_id})[/]")
+    for activity in result.activities:
+        if activity.id in result.junctions or activity.state in ("fired", "not reached", "blocked"):
+            state = result.junctions.get(activity.id, activity.state)
+            detail = f": {escape(activity.detail)}" if activity.detail else ""
+            console.print(f"  {escape(activity.name)}: junction {_status(state)}{detail}")
+        elif activity.instances:
+            console.print(f"  {escape(activity.name)}: "
+                          f"{_counts([i.status for i in activity.instances])}")
+        else:
+            console.print(f"  {escape(activity.name)}: [dim]{escape(activity.state)}[/]")
+    errors = [(a.name, n, i.error) for a in result.activities for n, i in enumerate(a.instances) if i.error]
+    if errors:
+        console.print("[bold]Errors[/]")
+        for name, index, error in errors:
+            console.print(f"  {escape(name)} [{index}]: [red]{escape(error)}[/]", highlight=False)
+    if result.returned:
+        console.print("[bold]Returned[/] " + escape(_row_text(result.returned)), highlight=False)
+
+
+def history_table(jobs: list[JobSummary]) -> Table:
+    table = Table(header_style="bold", box=None, pad_edge=False)
+    for title in ("Job", "Runbook", "Status", "Started", "Duration", "Parameters"):
+        table.add_column(title, justify="right" if title == "Duration" else "left")
+    for job in jobs:
+        table.add_row(job.job_id, escape(job.runbook), _status(job.status),
+                      (job.started_at or "")[:19].replace("T", " "), seconds(job.duration_s),
+                      escape(_row_text(job.parameters)))
+    return table
+
+
+def print_job(console: Console, stored: StoredJob) -> None:
+    """One job: its header, then every activity with its instances, rows and errors."""
+    job = stored.summary
+    console.print(f"[bold]Job[/] {job.job_id}")
+    console.print(f"  runbook     {escape(job.runbook)}" + (f"  ({escape(job.path)})" if job.path else ""))
+    console.print(f"  status      {_status(job.status)}")
+    console.print(f"  started     {job.started_at or ''}")
+    console.print(f"  finished    {job.finished_at or '(not recorded)'}  {seconds(job.duration_s)}")
+    if job.parameters:
+        console.print(f"  parameters  {escape(_row_text(job.parameters))}", highlight=False)
+    result = stored.result
+    if result is None:
+        console.print("[yellow]No result was recorded for this job (it never finished); "
+                      "instances as recorded:[/]")
+        _print_instances(console, stored)
+        return
+    for activity in result.activities:
+        state = result.junctions.get(activity.id, activity.state)
+        head = f"[bold]{escape(activity.name)}[/] [dim]({activity.id})[/]"
+        if activity.id in result.junctions or not activity.instances:
+            detail = f": {escape(activity.detail)}" if activity.detail else ""
+            console.print(f"{head}  {_status(state)}{detail}")
+            continue
+        console.print(f"{head}  {_counts([i.status for i in activity.instances])}")
+        for index, inst in enumerate(activity.instances):
+            _print_instance(console, index, inst.status, _iso_span(inst.started_at, inst.finished_at),
+                            inst.attempts, inst.error, inst.rows)
+    if result.returned:
+        console.print("[bold]Returned[/] " + escape(_row_text(result.returned)), highlight=False)
+
+
+def _print_instances(console: Console, stored: StoredJob) -> None:
+    for inst in stored.instances:
+        console.print(f"[bold]{escape(inst.name)}[/] [dim]({inst.activity})[/]")
+        _print_instance(console, inst.instance, inst.status, inst.duration_s, inst.attempts or 1,
+                        inst.error, inst.rows)
+
+
+def _print_instance(console: Console, index: int, status: str, duration: float | None, attempts: int,
+                    error: str | None, rows: list[dict[str, Any]]) -> None:
+    tries = f", {attempts} attempts" if attempts > 1 else ""
+    console.print(f"  [{index}] {_status(status)} {seconds(duration)}{tries}, "
+                  f"{len(rows)} row{'' if len(rows) == 1 else 's'}")
+    if error:
+        console.print(f"      error: [red]{escape(error)}[/]", highlight=False)
+    for row in rows[:ROWS_SHOWN]:
+        console.print(f"      {escape(_row_text(row))}", highlight=False)
+    if len(rows) > ROWS_SHOWN:
+        console.print(f"      [dim]... {len(rows) - ROWS_SHOWN} more rows (show --json has them all)[/]")

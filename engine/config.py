@@ -1,0 +1,95 @@
+"""Engine configuration and connections, from TOML (DESIGN §4).
+
+Looked up as `--config FILE`, else ./interlock.toml, else interlock.toml in the user config dir; with
+none, the defaults below (the `default` connection is the bundled simulated lab). Secrets are never
+read from the file: a connection names an environment variable or a keyring entry instead.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from . import paths
+from .errors import ConfigError
+
+CONFIG_NAME = "interlock.toml"
+_PLAIN_SECRET_KEYS = ("password", "secret", "token", "api_key")
+
+
+class EngineSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    max_parallel: int = Field(50, ge=1, description="Default instances of one activity at once")
+    max_invoke_depth: int = Field(16, ge=1, description="How deep runbooks may invoke runbooks")
+
+
+class Connection(BaseModel):
+    """One named connection; the keys beyond `kind` belong to its back-end, which checks them."""
+
+    model_config = ConfigDict(extra="allow")
+
+    kind: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_plain_secrets(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for key in data:
+                if key.lower() in _PLAIN_SECRET_KEYS:
+                    raise ValueError(f'"{key}" must not be written in the file: use {key}_env = '
+                                     f'"ENV_VAR" or {key}_keyring = "service:user"')
+        return data
+
+    def options(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class Config(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    engine: EngineSettings = Field(default_factory=EngineSettings)
+    connections: dict[str, Connection] = Field(default_factory=dict)
+    # Where the file was read from (None: defaults); relative paths in connections resolve against it.
+    source: Path | None = Field(None, exclude=True)
+
+    def base_dir(self) -> Path:
+        return self.source.parent if self.source else Path.cwd()
+
+
+def find_config(path: str | Path | None) -> Path | None:
+    if path is not None:
+        return Path(path)
+    for candidate in (Path.cwd() / CONFIG_NAME, paths.config_dir() / CONFIG_NAME):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Read and check the configuration; ConfigError names the file and key of any problem."""
+    found = find_config(path)
+    if found is None:
+        return Config()
+    try:
+        data = tomllib.loads(found.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{found}: config file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{found}: cannot read config: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{found}: not valid TOML: {exc}") from None
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            key = ".".join(str(part) for part in error["loc"])
+            message = error["msg"].removeprefix("Value error, ")
+            lines.append(f'{found}: key "{key}": {message}')
+        raise ConfigError("\n".join(lines)) from None
+    config.source = found.resolve()
+    return config

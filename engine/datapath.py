@@ -1,0 +1,55 @@
+"""A token's path context: the row of every activity it passed through (DESIGN §3.2).
+
+Contexts form a chain from the newest row back to the start, shared between tokens, so fan-out costs
+one small object per row. Subscriptions read the chain; they never see another branch's rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .templates import Reference
+
+
+class MissingData(LookupError):
+    """A subscription whose data is not on this token's path."""
+
+
+class PathContext:
+    __slots__ = ("activity_id", "common", "fields", "parent")
+
+    def __init__(self, parent: PathContext | None, activity_id: str, fields: dict[str, Any],
+                 common: dict[str, Any]) -> None:
+        self.parent = parent
+        self.activity_id = activity_id
+        self.fields = fields
+        self.common = common
+
+    @property
+    def status(self) -> str:
+        return self.common["@status"]
+
+    def find(self, activity_id: str) -> PathContext | None:
+        node: PathContext | None = self
+        while node is not None:
+            if node.activity_id == activity_id:
+                return node
+            node = node.parent
+        return None
+
+    def lookup(self, ref: Reference) -> Any:
+        node = self.find(ref.activity)
+        if node is None:
+            raise MissingData(f'no data from "{ref.activity}" on this path (needed by {ref})')
+        source = node.common if ref.field.startswith("@") else node.fields
+        try:
+            return source[ref.field]
+        except KeyError:
+            raise MissingData(f'"{ref.activity}" published no field "{ref.field}" on this path '
+                              f"(needed by {ref})") from None
+
+
+def lookup_in(context: PathContext | None, ref: Reference) -> Any:
+    if context is None:
+        raise MissingData(f'no data from "{ref.activity}" on this path (needed by {ref})')
+    return context.lookup(ref)

@@ -1,0 +1,97 @@
+"""The engine's public face: start a runbook as a job, watch it through event sinks, get its result.
+
+    engine = Engine(load_config(None))
+    result = await engine.run(runbook, {"Batch Number": "1"})
+
+A job's entry point stays a plain call — (runbook, parameters, config) -> result, events to sinks — so
+a remote worker can run it unchanged (DESIGN §6).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from typing import Any
+
+from .config import Config
+from .errors import ParameterError
+from .events import EventSink
+from .graph import CompiledGraph, compile_graph
+from .job import Job
+from .model import Runbook
+from .parameters import Parameter, check_parameters
+from .registry import Registry
+from .result import JobResult
+
+
+class JobHandle:
+    """A running job: its id, a way to cancel it, and its result when it ends."""
+
+    def __init__(self, job: Job, task: asyncio.Task[JobResult]) -> None:
+        self._job = job
+        self._task = task
+
+    @property
+    def job_id(self) -> str:
+        return self._job.job_id
+
+    @property
+    def done(self) -> bool:
+        return self._task.done()
+
+    def cancel(self) -> None:
+        """Stop starting instances, cancel the running ones; the job ends as `cancelled`."""
+        self._job.cancel()
+
+    async def wait(self) -> JobResult:
+        return await asyncio.shield(self._task)
+
+
+class Engine:
+    def __init__(self, config: Config | None = None, registry: Registry | None = None) -> None:
+        self.config = config or Config()
+        self.registry = registry or Registry.from_entry_points()
+
+    def junction_types(self) -> frozenset[str]:
+        return frozenset(n for n, t in self.registry.types().items() if t.kind == "junction")
+
+    def compile(self, runbook: Runbook) -> CompiledGraph:
+        return compile_graph(runbook, self.junction_types())
+
+    def start_parameters(self, runbook: Runbook, compiled: CompiledGraph | None = None) -> list[Parameter]:
+        """The parameters a job of this runbook takes (declared by its start activity)."""
+        compiled = compiled or self.compile(runbook)
+        for start in compiled.starts:
+            activity = compiled.activity(start)
+            kind = self.registry.get(activity.type)
+            declared = kind.start_parameters(activity.properties) if kind else None
+            if declared:
+                return declared
+        return []
+
+    def check_parameters(self, runbook: Runbook, given: dict[str, Any] | None,
+                         compiled: CompiledGraph | None = None) -> dict[str, Any]:
+        return check_parameters(self.start_parameters(runbook, compiled), dict(given or {}), runbook.name)
+
+    def start(self, runbook: Runbook, parameters: dict[str, Any] | None = None,
+              sinks: Iterable[EventSink] = (), *, parent_job_id: str | None = None,
+              depth: int = 0) -> JobHandle:
+        """Start a job on the running loop. Bad parameters raise ParameterError before anything runs."""
+        compiled = self.compile(runbook)
+        if compiled.cycle:
+            raise ParameterError(f'runbook "{runbook.name}" has a cycle; validate it first')
+        values = self.check_parameters(runbook, parameters, compiled)
+        job = Job(self, runbook, compiled, values, list(sinks), parent_job_id=parent_job_id, depth=depth)
+        task = asyncio.get_running_loop().create_task(job.run(), name=f"interlock job {job.job_id}")
+        return JobHandle(job, task)
+
+    async def run(self, runbook: Runbook, parameters: dict[str, Any] | None = None,
+                  sinks: Iterable[EventSink] = ()) -> JobResult:
+        """Run a job to its end. Cancelling the awaiting task cancels the job."""
+        handle = self.start(runbook, parameters, sinks)
+        try:
+            return await handle.wait()
+        except asyncio.CancelledError:
+            handle.cancel()
+            await asyncio.gather(handle._task, return_exceptions=True)
+            raise

@@ -1,0 +1,78 @@
+"""Reading and writing runbook files: one serializer for the CLI, the engine and the designer."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from .errors import Problem, RunbookError
+from .jsonfmt import dumps
+from .model import FORMAT, Runbook
+from .registry import Registry
+from .validate import check_document
+
+
+def _read(path: Path) -> tuple[object | None, list[Problem]]:
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None, [Problem("file not found", file=file)]
+    except UnicodeDecodeError as exc:
+        return None, [Problem(f"not UTF-8 text: {exc}", file=file)]
+    except OSError as exc:
+        return None, [Problem(f"cannot read: {exc.strerror or exc}", file=file)]
+    try:
+        return json.loads(text), []
+    except json.JSONDecodeError as exc:
+        return None, [Problem(f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
+                              file=file)]
+
+
+def validate_file(path: str | Path, registry: Registry | None = None) -> list[Problem]:
+    """Every problem of a runbook file, errors and warnings; raises nothing for runbook mistakes."""
+    path = Path(path)
+    data, problems = _read(path)
+    if problems:
+        return problems
+    _, problems = check_document(data, str(path), registry or Registry.from_entry_points())
+    return problems
+
+
+def load_runbook(path: str | Path, registry: Registry | None = None) -> Runbook:
+    """Load and validate a runbook; RunbookError lists every located problem. Warnings are kept on
+    `runbook.warnings`."""
+    path = Path(path)
+    data, problems = _read(path)
+    if not problems:
+        runbook, problems = check_document(data, str(path), registry or Registry.from_entry_points())
+    if any(p.severity == "error" for p in problems):
+        raise RunbookError(problems, file=str(path))
+    assert runbook is not None
+    runbook._path = str(path.resolve())
+    runbook._warnings = [p for p in problems if p.severity == "warning"]
+    return runbook
+
+
+def dumps_runbook(runbook: Runbook) -> str:
+    """The canonical text of a runbook: keys in model order, only the keys that were set."""
+    data = runbook.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    data = {"format": FORMAT, **{k: v for k, v in data.items() if k != "format"}}
+    return dumps(data)
+
+
+def save_runbook(runbook: Runbook, path: str | Path) -> None:
+    """Write atomically (temp file + rename): a crash never leaves a half-written runbook."""
+    path = Path(path)
+    text = dumps_runbook(runbook)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    runbook._path = str(path.resolve())

@@ -1,0 +1,347 @@
+"""One job: tokens flowing through the run plan on asyncio (DESIGN §3).
+
+Bookkeeping that makes junctions exact without polling: every token a node holds — queued, running,
+or in flight on a delayed link (counted on the link's source) — is one `pending` on that node, and each
+unresolved junction holds one on itself. Every change is mirrored into `upstream_pending` of the
+junctions below the node; a junction whose count reaches zero can receive nothing more and is resolved
+on the spot. The job ends when nothing is pending anywhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .clock import iso, now
+from .datapath import PathContext
+from .errors import ActivityError, InterlockError, ParameterError
+from .events import (
+    Event,
+    EventSink,
+    InstanceFinished,
+    InstanceStarted,
+    JobFinished,
+    JobStarted,
+    JunctionResolved,
+    LinkEvaluated,
+    LogLine,
+)
+from .filtering import passes
+from .graph import CompiledGraph
+from .instance import common_data, execute
+from .model import Runbook
+from .plan import PlanLink, PlanNode, build_plan
+from .result import ActivityResult, InstanceResult, JobResult
+
+if TYPE_CHECKING:
+    from .executor import Engine, JobHandle
+
+
+class Job:
+    def __init__(self, engine: Engine, runbook: Runbook, compiled: CompiledGraph, parameters: dict[str, Any],
+                 sinks: list[EventSink], *, parent_job_id: str | None = None, depth: int = 0) -> None:
+        self.engine = engine
+        self.runbook = runbook
+        self.parameters = parameters
+        self.sinks = sinks
+        self.job_id = str(uuid.uuid4())
+        self.parent_job_id = parent_job_id
+        self.depth = depth
+        self.nodes, self.by_id = build_plan(compiled, engine.registry, engine.config.engine.max_parallel)
+        self.start_id = next((s for s in compiled.starts if s in self.by_id), None)
+        self.returned: dict[str, Any] = {}
+        self.children: list[JobHandle] = []
+        self.cancelled = False
+        self.outstanding = 0
+        self._ready: list[PlanNode] = []
+        self._settling = False
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._done = asyncio.Event()
+        self._reported: set[tuple[str, str]] = set()
+        self.started_at = now()
+
+    # -- events ---------------------------------------------------------------------------------
+    def emit(self, event: Event) -> None:
+        for sink in self.sinks:
+            try:
+                sink(event)
+            except Exception as exc:  # a broken subscriber must not break the job
+                self.sinks = [s for s in self.sinks if s is not sink]
+                self.log(f"event subscriber {sink!r} removed after error: {exc}", "error")
+
+    def log(self, message: str, level: str = "info", activity: str | None = None) -> None:
+        if self.sinks:
+            self.emit(LogLine.model_construct(kind="log", job_id=self.job_id, at=iso(now()), level=level,
+                                              message=message, activity=activity))
+
+    def report_for(self, where: str) -> Any:
+        """A reporter that logs each distinct condition problem once per job, not once per token."""
+        def report(message: str) -> None:
+            if (where, message) not in self._reported:
+                self._reported.add((where, message))
+                self.log(message, "warning", where.split(" -> ")[0])
+        return report
+
+    # -- the run --------------------------------------------------------------------------------
+    async def run(self) -> JobResult:
+        self.emit(JobStarted.model_construct(
+            kind="job_started", job_id=self.job_id, at=iso(self.started_at), runbook=self.runbook.name,
+            path=self.runbook.path, parameters=self.parameters, parent_job_id=self.parent_job_id))
+        for node in self.nodes:
+            if node.is_junction:
+                self._add_pending(node, +1)
+        if self.start_id is not None:
+            self._offer(self.by_id[self.start_id], None, None)
+        self._settle()
+        try:
+            await self._done.wait()
+        except asyncio.CancelledError:
+            self.cancel()
+            await self._drain()
+            raise
+        for child in self.children:
+            await child.wait()
+        return self._result()
+
+    async def _drain(self) -> None:
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    def cancel(self) -> None:
+        if self.cancelled:
+            return
+        self.cancelled = True
+        self.log("job cancelled", "warning")
+        for node in self.nodes:
+            while node.queue:
+                node.queue.popleft()
+                self._add_pending(node, -1)
+        for task in list(self._tasks):
+            task.cancel()
+        for child in self.children:
+            child.cancel()
+        self._settle()
+
+    # -- counters -------------------------------------------------------------------------------
+    def _add_pending(self, node: PlanNode, delta: int) -> None:
+        node.pending += delta
+        self.outstanding += delta
+        for junction in node.junctions_below:
+            junction.upstream_pending += delta
+            if junction.upstream_pending == 0:
+                self._ready.append(junction)
+
+    def _settle(self) -> None:
+        """Resolve the junctions that can receive nothing more; end the job when nothing is left."""
+        if self._settling:
+            return
+        self._settling = True
+        try:
+            while self._ready:
+                self._ready.sort(key=lambda j: j.position)
+                junction = self._ready.pop(0)
+                if junction.junction_state is None and junction.upstream_pending == 0:
+                    self._resolve_junction(junction)
+        finally:
+            self._settling = False
+        if self.outstanding == 0:
+            self._done.set()
+
+    # -- tokens ---------------------------------------------------------------------------------
+    def _offer(self, node: PlanNode, path: PathContext | None, source: str | None) -> None:
+        if node.is_junction:
+            if node.junction_state is None and source is not None:
+                node.arrived[source].append(path)  # type: ignore[arg-type]
+            return
+        if self.cancelled:
+            return
+        self._add_pending(node, +1)
+        if node.running < node.max_parallel:
+            self._start_instance(node, path)
+        else:
+            node.queue.append(path)
+
+    def _start_instance(self, node: PlanNode, path: PathContext | None) -> None:
+        node.running += 1
+        number = node.started
+        node.started += 1
+        task = asyncio.get_running_loop().create_task(self._instance(node, path, number))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _instance(self, node: PlanNode, path: PathContext | None, number: int) -> None:
+        try:
+            if self.sinks:
+                self.emit(InstanceStarted.model_construct(
+                    kind="instance_started", job_id=self.job_id, at=iso(now()), activity=node.id,
+                    name=node.name, instance=number))
+            attempt, attempts, started, finished = await execute(self, node, path)
+            common = common_data(node, attempt, attempts, started, finished)
+            node.instances.append(InstanceResult.model_construct(
+                status=attempt.status, started_at=common["@started_at"],
+                finished_at=common["@finished_at"], rows=attempt.rows, error=attempt.error,
+                attempts=attempts))
+            if self.sinks:
+                self.emit(InstanceFinished.model_construct(
+                    kind="instance_finished", job_id=self.job_id, at=common["@finished_at"],
+                    activity=node.id, name=node.name, instance=number, status=attempt.status,
+                    started_at=common["@started_at"], finished_at=common["@finished_at"],
+                    duration_s=common["@duration_s"], attempts=attempts, error=attempt.error,
+                    rows=attempt.rows))
+            if attempt.status != "cancelled" and not self.cancelled:
+                self._publish(node, attempt.status, attempt.rows, common, path)
+        finally:
+            node.running -= 1
+            if node.queue and not self.cancelled:
+                self._start_instance(node, node.queue.popleft())
+            self._add_pending(node, -1)
+            self._settle()
+
+    def _publish(self, node: PlanNode, status: str, rows: list[dict[str, Any]], common: dict[str, Any],
+                 path: PathContext | None) -> None:
+        """One token per row onto every outgoing link; a failed or warning instance without rows sends
+        one token with its common data only, so status links can route it (DESIGN §3.2)."""
+        if rows:
+            tokens = [PathContext(path, node.id, row, common) for row in rows]
+        elif status in ("failed", "warning"):
+            tokens = [PathContext(path, node.id, {}, common)]
+        else:
+            return
+        for link in node.out_links:
+            passed = 0
+            report = self.report_for(f"{node.id} -> {link.target.id}") if link.data_conditions else None
+            for token in tokens:
+                if passes(link.include, link.exclude, token, report):  # type: ignore[arg-type]
+                    passed += 1
+                    self._send(link, token)
+            if self.sinks:
+                self.emit(LinkEvaluated.model_construct(
+                    kind="link", job_id=self.job_id, at=iso(now()), from_=node.id, to=link.target.id,
+                    passed=passed, filtered=len(tokens) - passed))
+
+    def _send(self, link: PlanLink, token: PathContext) -> None:
+        if link.delay_s <= 0:
+            self._offer(link.target, token, link.source.id)
+            return
+        self._add_pending(link.source, +1)  # held on the link: the source is not settled yet
+        task = asyncio.get_running_loop().create_task(self._delayed(link, token))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _delayed(self, link: PlanLink, token: PathContext) -> None:
+        try:
+            await asyncio.sleep(link.delay_s)
+            self._offer(link.target, token, link.source.id)
+        finally:
+            self._add_pending(link.source, -1)
+            self._settle()
+
+    # -- junctions ------------------------------------------------------------------------------
+    def _resolve_junction(self, junction: PlanNode) -> None:
+        at = now()
+        empty = [f"{source} -> {junction.id}" for source, got in junction.arrived.items() if not got]
+        if self.cancelled:
+            state, detail = "not reached", "job cancelled"
+        elif not any(junction.arrived.values()):
+            state, detail = "not reached", "no token arrived on any incoming link"
+        elif junction.require == "all" and empty:
+            state, detail = "blocked", "no token on " + ", ".join(empty)
+        else:
+            state, detail = "fired", ""
+        junction.junction_state, junction.junction_detail = state, detail
+        rows: list[PathContext] = []
+        if state == "fired":
+            common = {"@name": junction.name, "@type": junction.activity.type, "@status": "success",
+                      "@started_at": iso(at), "@finished_at": iso(at), "@duration_s": 0.0, "@error": "",
+                      "@attempts": 1}
+            if junction.republish is not None:
+                rows = [PathContext(t, junction.id, t.fields, common)
+                        for t in junction.arrived.get(junction.republish, [])]
+            else:
+                rows = [PathContext(None, junction.id, {}, common)]
+            junction.instances.append(InstanceResult.model_construct(
+                status="success", started_at=iso(at), finished_at=iso(at),
+                rows=[r.fields for r in rows], error=None, attempts=1))
+        if self.sinks:
+            self.emit(JunctionResolved.model_construct(
+                kind="junction", job_id=self.job_id, at=iso(at), activity=junction.id, name=junction.name,
+                state=state, detail=detail, rows=len(rows)))
+        for link in junction.out_links if rows else []:
+            passed = 0
+            for token in rows:
+                if passes(link.include, link.exclude, token, self.report_for(junction.id)):
+                    passed += 1
+                    self._send(link, token)
+            if self.sinks:
+                self.emit(LinkEvaluated.model_construct(
+                    kind="link", job_id=self.job_id, at=iso(now()), from_=junction.id, to=link.target.id,
+                    passed=passed, filtered=len(rows) - passed))
+        junction.arrived = {source: [] for source in junction.arrived}  # free the held contexts
+        self._add_pending(junction, -1)
+
+    # -- invoke ---------------------------------------------------------------------------------
+    async def invoke_child(self, path: str, parameters: dict[str, Any], wait: bool) -> dict[str, Any]:
+        from .fileio import load_runbook  # here, not at import: fileio imports validation
+
+        if self.depth + 1 > self.engine.config.engine.max_invoke_depth:
+            raise ActivityError(f"runbooks invoke each other more than "
+                                f"{self.engine.config.engine.max_invoke_depth} levels deep (a cycle?)")
+        base = Path(self.runbook.path).parent if self.runbook.path else Path.cwd()
+        target = (base / path).resolve()
+        try:
+            child_runbook = load_runbook(target, self.engine.registry)
+            handle = self.engine.start(child_runbook, parameters, self.sinks, parent_job_id=self.job_id,
+                                       depth=self.depth + 1)
+        except (InterlockError, ParameterError) as exc:
+            raise ActivityError(f"cannot start {target}: {exc}") from None
+        if not wait:
+            self.children.append(handle)
+            return {"job_id": handle.job_id, "status": "running"}
+        try:
+            result = await handle.wait()
+        except asyncio.CancelledError:
+            handle.cancel()
+            raise
+        if result.status in ("failed", "cancelled"):
+            raise ActivityError(f'invoked runbook "{result.runbook}" (job {result.job_id}) '
+                                f"ended {result.status}")
+        return {"job_id": result.job_id, "status": result.status, **result.returned}
+
+    # -- result ---------------------------------------------------------------------------------
+    def _result(self) -> JobResult:
+        finished = now()
+        activities = []
+        junctions: dict[str, str] = {}
+        failed = warned = False
+        for activity in self.runbook.activities:
+            node = self.by_id.get(activity.id)
+            if node is None:
+                activities.append(ActivityResult.model_construct(
+                    id=activity.id, name=activity.name, state="not run", instances=[], detail="disabled"))
+                continue
+            if node.is_junction:
+                state = node.junction_state or "not reached"
+                junctions[node.id] = state
+                warned |= state == "blocked"
+                activities.append(ActivityResult.model_construct(
+                    id=node.id, name=node.name, state=state, instances=node.instances,
+                    detail=node.junction_detail or None))
+                continue
+            statuses = {i.status for i in node.instances}
+            failed |= "failed" in statuses
+            warned |= "warning" in statuses
+            state = "ran" if node.instances else ("cancelled" if self.cancelled else "not run")
+            activities.append(ActivityResult.model_construct(
+                id=node.id, name=node.name, state=state, instances=node.instances, detail=None))
+        status = ("cancelled" if self.cancelled else "failed" if failed else
+                  "warning" if warned else "success")
+        result = JobResult.model_construct(
+            job_id=self.job_id, runbook=self.runbook.name, status=status, parameters=self.parameters,
+            started_at=iso(self.started_at), finished_at=iso(finished), activities=activities,
+            junctions=junctions, returned=self.returned)
+        self.emit(JobFinished.model_construct(
+            kind="job_finished", job_id=self.job_id, at=iso(finished), runbook=self.runbook.name,
+            status=status, duration_s=round(finished - self.started_at, 6)))
+        return result

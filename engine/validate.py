@@ -1,0 +1,282 @@
+"""Validation of a runbook document (DESIGN §2): every problem at once, each located.
+
+Items are checked one by one, so a bad activity does not hide a cycle or a bad link elsewhere; the
+graph checks then run on every item that parsed.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import Problem
+from .graph import CompiledGraph, compile_graph
+from .model import FORMAT, FORMAT_PREFIX, FORMAT_VERSION, Activity, DataCondition, Link, Runbook
+from .registry import Registry
+from .templates import Reference, has_template, references_in
+
+COMMON_FIELDS = ("@name", "@type", "@status", "@started_at", "@finished_at", "@duration_s", "@error",
+                 "@attempts")
+_TOP_KEYS = ("format", "name", "description", "activities", "links", "notes")
+
+
+def key_path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def describe_error(error: dict[str, Any]) -> str:
+    """A pydantic error in the user's words."""
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "missing":
+        return "required key is missing"
+    message = error["msg"].removeprefix("Value error, ")
+    if kind.startswith(("literal_", "string_pattern", "int_", "float_", "bool_", "greater", "less",
+                        "string_too", "too_", "list_", "dict_", "string_type", "enum")):
+        return f"{message} (got {error.get('input')!r})"
+    return message
+
+
+def model_problems(model: type[BaseModel], data: Any, *, file: str, activity: str | None = None,
+                   link: tuple[str, str] | None = None, prefix: tuple[Any, ...] = (),
+                   tolerate_templates: bool = False) -> tuple[Any, list[Problem]]:
+    """Validate data with a model; return (instance or None, located problems).
+
+    With tolerate_templates, an error on a value holding a subscription is not a problem: its type is
+    only known once the subscription is resolved at run time.
+    """
+    try:
+        return model.model_validate(data), []
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            if tolerate_templates and has_template(error.get("input")):
+                continue
+            loc = tuple(prefix) + tuple(error["loc"])
+            problems.append(Problem(describe_error(error), file=file, activity=activity, link=link,
+                                    key=key_path(loc)))
+        return None, problems
+
+
+def check_format(data: Any, file: str) -> list[Problem]:
+    if not isinstance(data, dict):
+        return [Problem("a runbook file holds one JSON object", file=file)]
+    fmt = data.get("format")
+    if fmt is None:
+        return [Problem(f'missing "format": this does not look like an Interlock runbook (expected '
+                        f'"{FORMAT}")', file=file, key="format")]
+    if isinstance(fmt, str) and fmt.startswith(FORMAT_PREFIX):
+        version = fmt.removeprefix(FORMAT_PREFIX)
+        if version.isdigit() and int(version) > FORMAT_VERSION:
+            return [Problem(f"written in format {version} by a newer Interlock; this version reads "
+                            f"format {FORMAT_VERSION} only: upgrade Interlock to open it", file=file,
+                            key="format")]
+    if fmt != FORMAT:
+        return [Problem(f'unknown format {fmt!r} (expected "{FORMAT}")', file=file, key="format")]
+    return []
+
+
+def check_document(data: Any, file: str, registry: Registry) -> tuple[Runbook | None, list[Problem]]:
+    """Check a parsed JSON document; the Runbook is returned only when there is no error."""
+    problems = check_format(data, file)
+    if problems:
+        return None, problems
+    for key in data:
+        if key not in _TOP_KEYS:
+            problems.append(Problem("unknown key", file=file, key=key))
+    if not isinstance(data.get("name"), str) or not data.get("name"):
+        problems.append(Problem("the runbook needs a name (text)", file=file, key="name"))
+    activities: list[Activity] = []
+    raw_activities = data.get("activities", [])
+    if not isinstance(raw_activities, list):
+        problems.append(Problem("must be a list", file=file, key="activities"))
+        raw_activities = []
+    for i, raw in enumerate(raw_activities):
+        where = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else f"#{i + 1}"
+        activity, found = model_problems(Activity, raw, file=file, activity=where)
+        problems += found
+        if activity is not None:
+            activities.append(activity)
+    links: list[Link] = []
+    raw_links = data.get("links", [])
+    if not isinstance(raw_links, list):
+        problems.append(Problem("must be a list", file=file, key="links"))
+        raw_links = []
+    for raw in raw_links:
+        ends = (str(raw.get("from")), str(raw.get("to"))) if isinstance(raw, dict) else ("?", "?")
+        link, found = model_problems(Link, raw, file=file, link=ends)
+        problems += found
+        if link is not None:
+            links.append(link)
+    if data.get("notes") is not None:
+        _, found = model_problems(Runbook, {"name": "x", "notes": data["notes"]}, file=file)
+        problems += found
+    runbook = Runbook.model_construct(format=FORMAT, name=str(data.get("name", "")),
+                                      activities=activities, links=links)
+    problems += check_runbook(runbook, registry, file)
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    return Runbook.model_validate(data), problems
+
+
+def check_runbook(runbook: Runbook, registry: Registry, file: str = "",
+                  compiled: CompiledGraph | None = None) -> list[Problem]:
+    """Graph and type checks of a runbook model (the designer calls this as the user edits)."""
+    problems: list[Problem] = []
+    seen_ids: set[str] = set()
+    seen_names: dict[str, str] = {}
+    for activity in runbook.activities:
+        if activity.id in seen_ids:
+            problems.append(Problem("duplicate activity id", file=file, activity=activity.id, key="id"))
+        seen_ids.add(activity.id)
+        folded = activity.name.casefold()
+        if folded in seen_names:
+            problems.append(Problem(f'name "{activity.name}" is already used by activity '
+                                    f'"{seen_names[folded]}"', file=file, activity=activity.id, key="name"))
+        seen_names.setdefault(folded, activity.id)
+    seen_links: set[tuple[str, str]] = set()
+    for link in runbook.links:
+        ends = (link.from_, link.to)
+        for key, end in (("from", link.from_), ("to", link.to)):
+            if end not in seen_ids:
+                problems.append(Problem(f'no activity with id "{end}"', file=file, link=ends, key=key))
+        if link.from_ == link.to:
+            problems.append(Problem("a link cannot connect an activity to itself", file=file, link=ends))
+        if ends in seen_links:
+            problems.append(Problem("duplicate link: at most one link per pair of activities",
+                                    file=file, link=ends))
+        seen_links.add(ends)
+    junction_types = frozenset(name for name, t in registry.types().items() if t.kind == "junction")
+    compiled = compiled or compile_graph(runbook, junction_types or frozenset({"core.junction"}))
+    if compiled.cycle:
+        path = " -> ".join([compiled.cycle[0][0]] + [edge[1] for edge in compiled.cycle])
+        problems.append(Problem(f"the links form a cycle: {path} (use a loop on an activity to "
+                                f"repeat work)", file=file, link=compiled.cycle[0]))
+    if runbook.activities and not compiled.starts and not compiled.cycle:
+        problems.append(Problem("no start point: every activity has an incoming link", file=file))
+    if len(compiled.starts) > 1:
+        names = ", ".join(f'"{s}"' for s in compiled.starts)
+        for start in compiled.starts:
+            problems.append(Problem(f"more than one start point ({names}): a runbook starts at one "
+                                    f"activity; link the others from it", file=file, activity=start))
+    for activity in runbook.activities:
+        problems += _check_activity(activity, compiled, registry, file)
+    for link in runbook.links:
+        problems += _check_link(link, compiled, registry, file)
+    return problems
+
+
+def _check_activity(activity: Activity, compiled: CompiledGraph, registry: Registry,
+                    file: str) -> list[Problem]:
+    problems: list[Problem] = []
+    kind = registry.get(activity.type)
+    if kind is None:
+        pack = activity.type.split(".")[0]
+        known = sorted({p.name for p in registry.packs})
+        problems.append(Problem(f'unknown activity type "{activity.type}" (is the "{pack}" pack '
+                                f'installed? installed packs: {", ".join(known) or "none"})',
+                                file=file, activity=activity.id, key="type"))
+    else:
+        if activity.version > kind.version:
+            problems.append(Problem(f"version {activity.version} of {activity.type} is newer than this "
+                                    f"Interlock runs (up to {kind.version}): upgrade Interlock",
+                                    file=file, activity=activity.id, key="version"))
+        _, found = model_problems(kind.Properties, activity.properties, file=file, activity=activity.id,
+                                  prefix=("properties",), tolerate_templates=True)
+        problems += found
+    if compiled.cycle or activity.id not in compiled.index:
+        return problems
+    if kind is not None and kind.kind == "junction":
+        republish = activity.properties.get("republish")
+        preds = compiled.predecessors(activity.id)
+        if republish is not None and republish not in preds:
+            problems.append(Problem(f'republish "{republish}" is not a direct predecessor of this '
+                                    f'junction (its predecessors: {", ".join(preds) or "none"})',
+                                    file=file, activity=activity.id, key="properties.republish"))
+    scope = compiled.scope_in[compiled.index[activity.id]]
+    for key, ref in references_in(activity.properties):
+        problems += _check_reference(ref, scope.may, scope.must, compiled, file, registry,
+                                     activity=activity.id, key=f"properties.{key}")
+    if activity.run and activity.run.loop:
+        # loop conditions see this activity's own data too
+        own = compiled.bit(activity.id)
+        for n, condition in enumerate([*activity.run.loop.exit, *activity.run.loop.continue_]):
+            if isinstance(condition, DataCondition):
+                group = "exit" if n < len(activity.run.loop.exit) else "continue"
+                i = n if group == "exit" else n - len(activity.run.loop.exit)
+                problems += _check_condition(condition, scope.may | own, scope.must | own, compiled, file,
+                                             registry, activity=activity.id, key=f"run.loop.{group}[{i}]")
+    return problems
+
+
+def _check_link(link: Link, compiled: CompiledGraph, registry: Registry, file: str) -> list[Problem]:
+    if compiled.cycle or link.from_ not in compiled.index or link.to not in compiled.index:
+        return []
+    problems: list[Problem] = []
+    scope = compiled.scope_out[compiled.index[link.from_]]
+    for group, conditions in (("include", link.include or []), ("exclude", link.exclude)):
+        for i, condition in enumerate(conditions):
+            if isinstance(condition, DataCondition):
+                problems += _check_condition(condition, scope.may, scope.must, compiled, file, registry,
+                                             link=(link.from_, link.to), key=f"{group}[{i}]")
+    return problems
+
+
+def _check_condition(condition: DataCondition, may: int, must: int, compiled: CompiledGraph, file: str,
+                     registry: Registry | None, **where: Any) -> list[Problem]:
+    problems: list[Problem] = []
+    activity_id, _, field_name = condition.field.partition(".")
+    problems += _check_reference(Reference(activity_id, field_name), may, must, compiled, file, registry,
+                                 **{**where, "key": f"{where['key']}.field"})
+    for key, ref in references_in(condition.value):
+        problems += _check_reference(ref, may, must, compiled, file, registry,
+                                     **{**where, "key": f"{where['key']}.value{key and '.' + key}"})
+    if condition.op == "between" and not (isinstance(condition.value, list) and len(condition.value) == 2):
+        problems.append(Problem("between needs a value [low, high]", file=file,
+                                **{**where, "key": f"{where['key']}.value"}))
+    if condition.op in ("matches", "not_matches") and isinstance(condition.value, str) \
+            and not has_template(condition.value):
+        try:
+            re.compile(condition.value)
+        except re.error as exc:
+            problems.append(Problem(f"bad regular expression: {exc}", file=file,
+                                    **{**where, "key": f"{where['key']}.value"}))
+    return problems
+
+
+def _check_reference(ref: Reference, may: int, must: int, compiled: CompiledGraph, file: str,
+                     registry: Registry | None, **where: Any) -> list[Problem]:
+    if ref.activity not in compiled.index:
+        return [Problem(f'subscribes to {ref} but there is no activity "{ref.activity}"', file=file,
+                        **where)]
+    bit = compiled.bit(ref.activity)
+    if not may & bit:
+        return [Problem(f"subscribes to {ref}, but data of \"{ref.activity}\" cannot be on this path "
+                        f"(only ancestors can be subscribed to, and a junction passes on only the branch "
+                        f"it republishes)", file=file, **where)]
+    problems = []
+    if not must & bit:
+        problems.append(Problem(f"subscribes to {ref}, which is on some incoming paths but not all: "
+                                f"an instance reached another way will fail", file=file,
+                                severity="warning", **where))
+    if ref.field.startswith("@"):
+        if ref.field not in COMMON_FIELDS:
+            problems.append(Problem(f'unknown common field "{ref.field}" (common data: '
+                                    f'{", ".join(COMMON_FIELDS)})', file=file, **where))
+        return problems
+    kind = registry.get(compiled.activity(ref.activity).type) if registry else None
+    if kind is not None:
+        fields = kind.published_fields(compiled.activity(ref.activity).properties)
+        if fields is not None and ref.field not in fields:
+            problems.append(Problem(f'"{ref.activity}" publishes no field "{ref.field}" (it publishes: '
+                                    f'{", ".join(fields) or "nothing"})', file=file, **where))
+    return problems

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import asyncio
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from engine.activity import ActivityType, RunContext
+
+
+class DelayProperties(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    seconds: float = Field(ge=0, description="How long to wait")
+
+
+class Delay(ActivityType):
+    type_name = "core.delay"
+    display_name = "Delay"
+    description = "Waits a number of seconds, then passes its input on."
+    icon = "delay"
+    color = "#7a7a7a"
+    Properties = DelayProperties
+
+    def published_fields(self, properties: dict) -> list[str] | None:
+        return ["seconds"]
+
+    async def run(self, properties: DelayProperties, context: RunContext) -> dict[str, float]:
+        await asyncio.sleep(properties.seconds)
+        return {"seconds": properties.seconds}

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from engine.activity import ActivityType, RunContext
+from engine.errors import ActivityError
+
+
+class RunProgramProperties(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    argv: list[str] = Field(min_length=1, description="The program and its arguments (no shell)")
+    cwd: str | None = Field(None, description="Working directory (default: the current one)")
+    env: dict[str, str] = Field(default_factory=dict, description="Variables added to the environment")
+    timeout_s: float | None = Field(None, gt=0, description="Kill the program after this many seconds")
+    rows: Literal["one", "lines"] = Field("one", description="one row, or one row per line of output")
+
+
+class RunProgram(ActivityType):
+    """Runs a program directly (never through a shell, so subscribed text cannot inject commands)."""
+
+    type_name = "core.run_program"
+    display_name = "Run Program"
+    description = "Runs a program without a shell; publishes exit code and output. A non-zero exit fails."
+    icon = "program"
+    color = "#444444"
+    Properties = RunProgramProperties
+
+    def published_fields(self, properties: dict[str, Any]) -> list[str] | None:
+        if properties.get("rows") == "lines":
+            return ["line", "index", "exit_code", "stderr"]
+        return ["exit_code", "stdout", "stderr"]
+
+    async def run(self, properties: RunProgramProperties, context: RunContext) -> list[dict[str, Any]]:
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *properties.argv, cwd=properties.cwd, env={**os.environ, **properties.env},
+                stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE)
+        except FileNotFoundError:
+            raise ActivityError(f"program not found: {properties.argv[0]}") from None
+        except OSError as exc:
+            raise ActivityError(f"cannot start {properties.argv[0]}: {exc.strerror or exc}") from None
+        try:
+            async with asyncio.timeout(properties.timeout_s):
+                out, err = await process.communicate()
+        except (TimeoutError, asyncio.CancelledError) as exc:
+            process.kill()
+            await process.wait()
+            if isinstance(exc, TimeoutError):
+                raise ActivityError(f"{properties.argv[0]} killed after {properties.timeout_s:g} s") \
+                    from None
+            raise
+        stdout = out.decode(errors="replace")
+        stderr = err.decode(errors="replace")
+        if process.returncode != 0:
+            tail = stderr.strip().splitlines()[-1:] or stdout.strip().splitlines()[-1:]
+            raise ActivityError(f"{properties.argv[0]} exited with code {process.returncode}"
+                                + (f": {tail[0]}" if tail else ""))
+        if properties.rows == "lines":
+            return [{"line": line, "index": i, "exit_code": 0, "stderr": stderr}
+                    for i, line in enumerate(stdout.splitlines())]
+        return [{"exit_code": process.returncode, "stdout": stdout, "stderr": stderr}]
