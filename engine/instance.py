@@ -96,6 +96,9 @@ async def run_attempt(node: PlanNode, path: PathContext | None, context: Instanc
         properties = resolve_properties(node, path)
     except (MissingData, ActivityError) as exc:
         return Attempt("failed", error=str(exc), retryable=False)
+    except Exception as exc:  # a pack's broken properties model must fail the instance, not the job
+        return Attempt("failed", error=f"cannot read properties: {type(exc).__name__}: {exc}",
+                       retryable=False)
     behaviour = node.behaviour
     timeout = behaviour.timeout_s if behaviour else None
     context.warning = None

@@ -94,6 +94,8 @@ class Job:
                 self._add_pending(node, +1)
         if self.start_id is not None:
             self._offer(self.by_id[self.start_id], None, None)
+        # a junction no enabled path reaches can receive nothing: resolve it now, or the job never ends
+        self._ready += [n for n in self.nodes if n.is_junction and n.upstream_pending == 0]
         self._settle()
         try:
             await self._done.wait()

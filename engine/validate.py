@@ -55,7 +55,8 @@ def model_problems(model: type[BaseModel], data: Any, *, file: str, activity: st
     only known once the subscription is resolved at run time.
     """
     try:
-        return model.model_validate(data), []
+        # by_name=False: a file uses the keys "from" and "continue"; "from_" is an unknown key there
+        return model.model_validate(data, by_name=False), []
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
@@ -101,7 +102,8 @@ def check_document(data: Any, file: str, registry: Registry) -> tuple[Runbook | 
         problems.append(Problem("must be a list", file=file, key="activities"))
         raw_activities = []
     for i, raw in enumerate(raw_activities):
-        where = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else f"#{i + 1}"
+        raw_id = raw.get("id") if isinstance(raw, dict) else None
+        where = raw_id if isinstance(raw_id, str) and raw_id else f"#{i + 1}"  # "" locates nothing
         activity, found = model_problems(Activity, raw, file=file, activity=where)
         problems += found
         if activity is not None:
@@ -125,7 +127,7 @@ def check_document(data: Any, file: str, registry: Registry) -> tuple[Runbook | 
     problems += check_runbook(runbook, registry, file)
     if any(p.severity == "error" for p in problems):
         return None, problems
-    return Runbook.model_validate(data), problems
+    return Runbook.model_validate(data, by_name=False), problems
 
 
 def check_runbook(runbook: Runbook, registry: Registry, file: str = "",

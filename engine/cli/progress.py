@@ -25,7 +25,8 @@ class ActivityCounts:
     running: int = 0
     done: int = 0
     warned: int = 0
-    failed: int = 0
+    failed: int = 0  # failed or cancelled
+    cancelled: int = 0
     junction: str | None = None  # the junction's state once resolved
     first_start: float | None = None
     last_end: float | None = None
@@ -51,7 +52,7 @@ class ProgressCounts:
     def update(self, event: Event) -> None:
         now = time.monotonic()
         data: dict[str, Any] = event.__dict__
-        counts = self.activities.get(data.get("activity", "")) if "activity" in data else None
+        counts = self.activities.get(data.get("activity") or "")
         if event.kind == "job_started" and not self.job_id:
             self.job_id, self.started = event.job_id, now
         elif event.job_id != self.job_id:
@@ -71,6 +72,7 @@ class ProgressCounts:
                 counts.warned += 1
             else:
                 counts.failed += 1
+                counts.cancelled += status == "cancelled"
         elif counts and event.kind == "junction":
             counts.junction = data["state"]
 
@@ -97,24 +99,24 @@ class LiveProgress:
         counts = self.counts
         now = time.monotonic()
         end = counts.finished or now
-        header = Text.assemble((counts.runbook, "bold"), f"  job {counts.job_id[:12]}  ",
+        header = Text.assemble((counts.runbook, "bold"), f"  job {counts.job_id}  ",
                                (seconds(end - counts.started), "cyan"))
         if counts.status:
             header.append(f"  {counts.status}", style=STATUS_STYLE.get(counts.status, ""))
         table = Table(box=None, pad_edge=False, header_style="bold")
         table.add_column("Activity")
-        for title in ("Running", "Done", "Warning", "Failed"):
+        table.add_column("State")
+        for title in ("Running", "Done", "Warning", "Failed", "Elapsed"):
             table.add_column(title, justify="right")
-        table.add_column("Elapsed", justify="right")
         for activity_id, act in counts.activities.items():
-            elapsed = act.elapsed(now)
             if activity_id in counts.junctions:
                 state = act.junction or "waiting"
-                style = {"fired": "green", "blocked": "yellow"}.get(state, "dim")
-                table.add_row(act.name, Text(state, style=style), "", "", "", "")
+                table.add_row(act.name, Text(state, style=STATUS_STYLE.get(state, "dim")))
                 continue
+            elapsed = act.elapsed(now)
             table.add_row(
                 Text(act.name, style="" if act.first_start is not None else "dim"),
+                _state(act),
                 Text(str(act.running), style="cyan" if act.running else "dim"),
                 Text(str(act.done), style="green" if act.done else "dim"),
                 Text(str(act.warned), style="yellow" if act.warned else "dim"),
@@ -122,6 +124,17 @@ class LiveProgress:
                 seconds(elapsed) if elapsed is not None else "",
             )
         return Group(header, table)
+
+
+def _state(act: ActivityCounts) -> Text:
+    if act.running:
+        return Text("running", style="cyan")
+    if act.first_start is None:
+        return Text("waiting", style="dim")
+    if act.failed:
+        cancelled = act.cancelled == act.failed
+        return Text("cancelled" if cancelled else "failed", style="magenta" if cancelled else "red")
+    return Text("warning" if act.warned else "done", style="yellow" if act.warned else "green")
 
 
 class PlainProgress:

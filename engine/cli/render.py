@@ -103,8 +103,9 @@ def print_job(console: Console, stored: StoredJob) -> None:
         console.print(f"  parameters  {escape(_row_text(job.parameters))}", highlight=False)
     result = stored.result
     if result is None:
-        console.print("[yellow]No result was recorded for this job (it never finished); "
-                      "instances as recorded:[/]")
+        why = ("it never finished: the process ended first" if job.status == "running"
+               else "only its events were recorded, e.g. a runbook invoked by another one")
+        console.print(f"[yellow]No result document for this job ({why}); instances as recorded:[/]")
         _print_instances(console, stored)
         return
     for activity in result.activities:
