@@ -22,7 +22,21 @@ COMMON_FIELDS = ("@name", "@type", "@status", "@started_at", "@finished_at", "@d
 _TOP_KEYS = ("format", "name", "description", "activities", "links", "notes")
 
 
+_UNION_PARTS = ("status", "data")  # tags of the Condition union; never keys of the file themselves
+
+
+def _union_noise(loc: tuple[Any, ...], i: int) -> bool:
+    """Parts of a pydantic location that name a union's tag or member, not a key of the file."""
+    part = loc[i]
+    if not isinstance(part, str):
+        return False
+    if part in _UNION_PARTS and i > 0 and isinstance(loc[i - 1], int) and i + 1 < len(loc):
+        return True
+    return part.startswith(("literal[", "list[", "union[", "function-", "tagged-union["))
+
+
 def key_path(loc: tuple[Any, ...]) -> str:
+    loc = tuple(part for i, part in enumerate(loc) if not _union_noise(loc, i))
     out = ""
     for part in loc:
         if isinstance(part, int):
@@ -63,8 +77,10 @@ def model_problems(model: type[BaseModel], data: Any, *, file: str, activity: st
             if tolerate_templates and has_template(error.get("input")):
                 continue
             loc = tuple(prefix) + tuple(error["loc"])
-            problems.append(Problem(describe_error(error), file=file, activity=activity, link=link,
-                                    key=key_path(loc)))
+            problem = Problem(describe_error(error), file=file, activity=activity, link=link,
+                              key=key_path(loc))
+            if not any(p.key == problem.key for p in problems):  # union members repeat one mistake
+                problems.append(problem)
         return None, problems
 
 
@@ -97,6 +113,7 @@ def check_document(data: Any, file: str, registry: Registry) -> tuple[Runbook | 
     if not isinstance(data.get("name"), str) or not data.get("name"):
         problems.append(Problem("the runbook needs a name (text)", file=file, key="name"))
     activities: list[Activity] = []
+    broken: set[str] = set()  # ids of activities that failed their model: graph checks only
     raw_activities = data.get("activities", [])
     if not isinstance(raw_activities, list):
         problems.append(Problem("must be a list", file=file, key="activities"))
@@ -108,6 +125,12 @@ def check_document(data: Any, file: str, registry: Registry) -> tuple[Runbook | 
         problems += found
         if activity is not None:
             activities.append(activity)
+        elif isinstance(raw_id, str) and raw_id:
+            # keep a broken activity in the graph, so its links and neighbours are not reported too
+            activities.append(Activity.model_construct(
+                id=raw_id, type="", name=str(raw.get("name") or raw_id), properties={},
+                enabled=raw.get("enabled") is not False))
+            broken.add(raw_id)
     links: list[Link] = []
     raw_links = data.get("links", [])
     if not isinstance(raw_links, list):
@@ -119,19 +142,31 @@ def check_document(data: Any, file: str, registry: Registry) -> tuple[Runbook | 
         problems += found
         if link is not None:
             links.append(link)
+        elif isinstance(raw, dict) and isinstance(raw.get("from"), str) and isinstance(raw.get("to"), str):
+            links.append(Link.model_construct(from_=raw["from"], to=raw["to"],
+                                              enabled=raw.get("enabled") is not False))
+    notes = None
     if data.get("notes") is not None:
-        _, found = model_problems(Runbook, {"name": "x", "notes": data["notes"]}, file=file)
+        parsed, found = model_problems(Runbook, {"name": "x", "notes": data["notes"]}, file=file)
         problems += found
+        notes = parsed.notes if parsed is not None else None
+    description = data.get("description", "")
+    if not isinstance(description, str):
+        problems.append(Problem("must be text", file=file, key="description"))
     runbook = Runbook.model_construct(format=FORMAT, name=str(data.get("name", "")),
                                       activities=activities, links=links)
-    problems += check_runbook(runbook, registry, file)
+    problems += check_runbook(runbook, registry, file, broken=broken)
     if any(p.severity == "error" for p in problems):
         return None, problems
-    return Runbook.model_validate(data, by_name=False), problems
+    # Every part is validated already: assemble without a second pass over a large file.
+    return Runbook.model_construct(
+        _fields_set={k for k in data if k in _TOP_KEYS}, format=FORMAT, name=data["name"],
+        description=description, activities=activities, links=links, notes=notes), problems
 
 
 def check_runbook(runbook: Runbook, registry: Registry, file: str = "",
-                  compiled: CompiledGraph | None = None) -> list[Problem]:
+                  compiled: CompiledGraph | None = None, broken: set[str] | frozenset[str] = frozenset()) \
+        -> list[Problem]:
     """Graph and type checks of a runbook model (the designer calls this as the user edits)."""
     problems: list[Problem] = []
     seen_ids: set[str] = set()
@@ -171,7 +206,8 @@ def check_runbook(runbook: Runbook, registry: Registry, file: str = "",
             problems.append(Problem(f"more than one start point ({names}): a runbook starts at one "
                                     f"activity; link the others from it", file=file, activity=start))
     for activity in runbook.activities:
-        problems += _check_activity(activity, compiled, registry, file)
+        if activity.id not in broken:
+            problems += _check_activity(activity, compiled, registry, file)
     for link in runbook.links:
         problems += _check_link(link, compiled, registry, file)
     return problems

@@ -298,8 +298,6 @@ def test_bad_condition_operator(tmp_path):
     assert problem.key is not None and problem.key.startswith("include[0]")
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: pydantic's union tag ('data'/'status') and member "
-                                       "names leak into the key path, e.g. include[0].data.op")
 @pytest.mark.parametrize(("condition", "key"), [
     ({"field": "a.item", "op": "like", "value": "web"}, "include[0].op"),
     ({"status": "done"}, "include[0].status"),
@@ -575,9 +573,6 @@ FOLLOW_ON_CASES = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: an activity or link that fails its model is left out of "
-                                       "the graph checks, so links to it report a missing activity and "
-                                       "the activity after it a second start point")
 @pytest.mark.parametrize("case", list(FOLLOW_ON_CASES))
 def test_a_broken_item_causes_no_follow_on_errors(tmp_path, case):
     doc = valid_base()  # start -> a -> b
