@@ -45,11 +45,18 @@ class InstanceContext:
         self.activity_name = node.name
         self.job_id = job.job_id
         self.attempt = 0
-        self.runbook_path = job.runbook.path
+        self.runbook_path = job.runbook_path
         self.parameters = job.parameters
-        self.config = job.engine.config
-        self.cancel_requested = threading.Event()  # blocking code may check it to stop early
+        self.config = job.config
         self.warning: str | None = None
+        self._cancel_requested: threading.Event | None = None
+
+    @property
+    def cancel_requested(self) -> threading.Event:
+        """Set when the job is cancelled; blocking code may check it to stop early (made on demand)."""
+        if self._cancel_requested is None:
+            self._cancel_requested = threading.Event()
+        return self._cancel_requested
 
     def log(self, message: str, level: str = "info") -> None:
         self._job.log(message, level, self.activity_id)
@@ -85,7 +92,7 @@ def _no_data(ref: Any) -> Any:
 
 
 async def _call(node: PlanNode, properties: BaseModel, context: InstanceContext) -> Any:
-    if node.impl.is_blocking():
+    if node.blocking:
         return await asyncio.to_thread(node.impl.run, properties, context)
     return await node.impl.run(properties, context)
 

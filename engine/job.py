@@ -28,6 +28,7 @@ from .events import (
     LinkEvaluated,
     LogLine,
 )
+from .fastbuild import build
 from .filtering import passes
 from .graph import CompiledGraph
 from .instance import common_data, execute
@@ -61,6 +62,8 @@ class Job:
         self._done = asyncio.Event()
         self._reported: set[tuple[str, str]] = set()
         self.started_at = now()
+        self.config = engine.config
+        self.runbook_path = runbook.path  # read once: a private attribute is slow to reach
 
     # -- events ---------------------------------------------------------------------------------
     def emit(self, event: Event) -> None:
@@ -73,7 +76,7 @@ class Job:
 
     def log(self, message: str, level: str = "info", activity: str | None = None) -> None:
         if self.sinks:
-            self.emit(LogLine.model_construct(kind="log", job_id=self.job_id, at=iso(now()), level=level,
+            self.emit(build(LogLine, kind="log", job_id=self.job_id, at=iso(now()), level=level,
                                               message=message, activity=activity))
 
     def report_for(self, where: str) -> Any:
@@ -86,7 +89,7 @@ class Job:
 
     # -- the run --------------------------------------------------------------------------------
     async def run(self) -> JobResult:
-        self.emit(JobStarted.model_construct(
+        self.emit(build(JobStarted,
             kind="job_started", job_id=self.job_id, at=iso(self.started_at), runbook=self.runbook.name,
             path=self.runbook.path, parameters=self.parameters, parent_job_id=self.parent_job_id))
         for node in self.nodes:
@@ -176,17 +179,17 @@ class Job:
     async def _instance(self, node: PlanNode, path: PathContext | None, number: int) -> None:
         try:
             if self.sinks:
-                self.emit(InstanceStarted.model_construct(
+                self.emit(build(InstanceStarted,
                     kind="instance_started", job_id=self.job_id, at=iso(now()), activity=node.id,
                     name=node.name, instance=number))
             attempt, attempts, started, finished = await execute(self, node, path)
             common = common_data(node, attempt, attempts, started, finished)
-            node.instances.append(InstanceResult.model_construct(
+            node.instances.append(build(InstanceResult,
                 status=attempt.status, started_at=common["@started_at"],
                 finished_at=common["@finished_at"], rows=attempt.rows, error=attempt.error,
                 attempts=attempts))
             if self.sinks:
-                self.emit(InstanceFinished.model_construct(
+                self.emit(build(InstanceFinished,
                     kind="instance_finished", job_id=self.job_id, at=common["@finished_at"],
                     activity=node.id, name=node.name, instance=number, status=attempt.status,
                     started_at=common["@started_at"], finished_at=common["@finished_at"],
@@ -219,7 +222,7 @@ class Job:
                     passed += 1
                     self._send(link, token)
             if self.sinks:
-                self.emit(LinkEvaluated.model_construct(
+                self.emit(build(LinkEvaluated,
                     kind="link", job_id=self.job_id, at=iso(now()), from_=node.id, to=link.target.id,
                     passed=passed, filtered=len(tokens) - passed))
 
@@ -263,11 +266,11 @@ class Job:
                         for t in junction.arrived.get(junction.republish, [])]
             else:
                 rows = [PathContext(None, junction.id, {}, common)]
-            junction.instances.append(InstanceResult.model_construct(
+            junction.instances.append(build(InstanceResult,
                 status="success", started_at=iso(at), finished_at=iso(at),
                 rows=[r.fields for r in rows], error=None, attempts=1))
         if self.sinks:
-            self.emit(JunctionResolved.model_construct(
+            self.emit(build(JunctionResolved,
                 kind="junction", job_id=self.job_id, at=iso(at), activity=junction.id, name=junction.name,
                 state=state, detail=detail, rows=len(rows)))
         for link in junction.out_links if rows else []:
@@ -277,7 +280,7 @@ class Job:
                     passed += 1
                     self._send(link, token)
             if self.sinks:
-                self.emit(LinkEvaluated.model_construct(
+                self.emit(build(LinkEvaluated,
                     kind="link", job_id=self.job_id, at=iso(now()), from_=junction.id, to=link.target.id,
                     passed=passed, filtered=len(rows) - passed))
         junction.arrived = {source: [] for source in junction.arrived}  # free the held contexts
@@ -320,14 +323,14 @@ class Job:
         for activity in self.runbook.activities:
             node = self.by_id.get(activity.id)
             if node is None:
-                activities.append(ActivityResult.model_construct(
+                activities.append(build(ActivityResult,
                     id=activity.id, name=activity.name, state="not run", instances=[], detail="disabled"))
                 continue
             if node.is_junction:
                 state = node.junction_state or "not reached"
                 junctions[node.id] = state
                 warned |= state == "blocked"
-                activities.append(ActivityResult.model_construct(
+                activities.append(build(ActivityResult,
                     id=node.id, name=node.name, state=state, instances=node.instances,
                     detail=node.junction_detail or None))
                 continue
@@ -335,15 +338,15 @@ class Job:
             failed |= "failed" in statuses
             warned |= "warning" in statuses
             state = "ran" if node.instances else ("cancelled" if self.cancelled else "not run")
-            activities.append(ActivityResult.model_construct(
+            activities.append(build(ActivityResult,
                 id=node.id, name=node.name, state=state, instances=node.instances, detail=None))
         status = ("cancelled" if self.cancelled else "failed" if failed else
                   "warning" if warned else "success")
-        result = JobResult.model_construct(
+        result = build(JobResult,
             job_id=self.job_id, runbook=self.runbook.name, status=status, parameters=self.parameters,
             started_at=iso(self.started_at), finished_at=iso(finished), activities=activities,
             junctions=junctions, returned=self.returned)
-        self.emit(JobFinished.model_construct(
+        self.emit(build(JobFinished,
             kind="job_finished", job_id=self.job_id, at=iso(finished), runbook=self.runbook.name,
             status=status, duration_s=round(finished - self.started_at, 6)))
         return result

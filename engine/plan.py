@@ -45,6 +45,7 @@ class PlanNode:
     flatten: Flatten | None
     max_parallel: int
     static_properties: BaseModel | None  # validated once when no property subscribes
+    blocking: bool = False  # run() is plain blocking code: call it in a worker thread
     out_links: list[PlanLink] = field(default_factory=list)
     junctions_below: list[PlanNode] = field(default_factory=list)
     # counters and state of the job
@@ -89,7 +90,7 @@ def build_plan(compiled: CompiledGraph, registry: Registry, default_parallel: in
             behaviour=behaviour, flatten=activity.flatten,
             max_parallel=(behaviour.max_parallel if behaviour and behaviour.max_parallel
                           else default_parallel),
-            static_properties=static)
+            static_properties=static, blocking=impl.kind != "junction" and impl.is_blocking())
         if node.is_junction:
             node.republish = activity.properties.get("republish")
             node.require = activity.properties.get("require", "settled")
