@@ -214,6 +214,10 @@ class Job:
             tokens = [PathContext(path, node.id, {}, common)]
         else:
             return
+        self._route(node, tokens)
+
+    def _route(self, node: PlanNode, tokens: list[PathContext]) -> None:
+        """Offer every token to every outgoing link; report passed/filtered counts per link."""
         for link in node.out_links:
             passed = 0
             report = self.report_for(f"{node.id} -> {link.target.id}") if link.data_conditions else None
@@ -273,16 +277,8 @@ class Job:
             self.emit(build(JunctionResolved,
                 kind="junction", job_id=self.job_id, at=iso(at), activity=junction.id, name=junction.name,
                 state=state, detail=detail, rows=len(rows)))
-        for link in junction.out_links if rows else []:
-            passed = 0
-            for token in rows:
-                if passes(link.include, link.exclude, token, self.report_for(junction.id)):
-                    passed += 1
-                    self._send(link, token)
-            if self.sinks:
-                self.emit(build(LinkEvaluated,
-                    kind="link", job_id=self.job_id, at=iso(now()), from_=junction.id, to=link.target.id,
-                    passed=passed, filtered=len(rows) - passed))
+        if rows:
+            self._route(junction, rows)
         junction.arrived = {source: [] for source in junction.arrived}  # free the held contexts
         self._add_pending(junction, -1)
 
