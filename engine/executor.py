@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .config import Config
-from .errors import ParameterError
+from .errors import Problem, RunbookError
 from .events import EventSink
 from .graph import CompiledGraph, compile_graph
 from .job import Job
@@ -76,10 +76,12 @@ class Engine:
     def start(self, runbook: Runbook, parameters: dict[str, Any] | None = None,
               sinks: Iterable[EventSink] = (), *, parent_job_id: str | None = None,
               depth: int = 0) -> JobHandle:
-        """Start a job on the running loop. Bad parameters raise ParameterError before anything runs."""
+        """Start a job on the running loop. Bad parameters raise ParameterError (a cyclic runbook
+        RunbookError) before anything runs."""
         compiled = self.compile(runbook)
         if compiled.cycle:
-            raise ParameterError(f'runbook "{runbook.name}" has a cycle; validate it first')
+            raise RunbookError(Problem("the links form a cycle; validate the runbook first",
+                                       file=runbook.path or runbook.name, link=compiled.cycle[0]))
         values = self.check_parameters(runbook, parameters, compiled)
         job = Job(self, runbook, compiled, values, list(sinks), parent_job_id=parent_job_id, depth=depth)
         task = asyncio.get_running_loop().create_task(job.run(), name=f"interlock job {job.job_id}")

@@ -44,6 +44,8 @@ def run(args: argparse.Namespace) -> int:
     given = parse_parameters(args.parameter)
     registry = Registry.from_entry_points()
     runbook = load_runbook(args.runbook, registry)
+    for warning in runbook.warnings:  # e.g. a subscription that only some paths can satisfy
+        print(warning, file=sys.stderr)
     config = load_config(args.config)
     engine = Engine(config, registry)
     try:
