@@ -214,9 +214,9 @@ class Job:
             tokens = [PathContext(path, node.id, {}, common)]
         else:
             return
-        self._route(node, tokens)
+        self._route(node, tokens, common["@finished_at"])
 
-    def _route(self, node: PlanNode, tokens: list[PathContext]) -> None:
+    def _route(self, node: PlanNode, tokens: list[PathContext], at: str) -> None:
         """Offer every token to every outgoing link; report passed/filtered counts per link."""
         for link in node.out_links:
             passed = 0
@@ -227,7 +227,7 @@ class Job:
                     self._send(link, token)
             if self.sinks:
                 self.emit(build(LinkEvaluated,
-                    kind="link", job_id=self.job_id, at=iso(now()), from_=node.id, to=link.target.id,
+                    kind="link", job_id=self.job_id, at=at, from_=node.id, to=link.target.id,
                     passed=passed, filtered=len(tokens) - passed))
 
     def _send(self, link: PlanLink, token: PathContext) -> None:
@@ -278,7 +278,7 @@ class Job:
                 kind="junction", job_id=self.job_id, at=iso(at), activity=junction.id, name=junction.name,
                 state=state, detail=detail, rows=len(rows)))
         if rows:
-            self._route(junction, rows)
+            self._route(junction, rows, iso(at))
         junction.arrived = {source: [] for source in junction.arrived}  # free the held contexts
         self._add_pending(junction, -1)
 
