@@ -38,6 +38,17 @@ def _fan_out_to_tracker(key: str, rows: int, run: dict[str, Any] | None = None) 
 
 # -- max_parallel -----------------------------------------------------------------------------------
 
+def link_counts(events: list[Event]) -> dict[tuple[str, str], list[int]]:
+    """[passed, filtered] per link, summed over every link event of a run."""
+    links: dict[tuple[str, str], list[int]] = {}
+    for e in events:
+        if e.kind == "link":
+            counts = links.setdefault((e.from_, e.to), [0, 0])  # type: ignore[attr-defined]
+            counts[0] += e.passed  # type: ignore[attr-defined]
+            counts[1] += e.filtered  # type: ignore[attr-defined]
+    return links
+
+
 async def test_max_parallel_peak_is_the_limit(tmp_path: Path) -> None:
     key = str(uuid.uuid4())
     runbook = write_runbook(tmp_path, _fan_out_to_tracker(key, 30, {"max_parallel": 5}))
@@ -223,12 +234,7 @@ async def test_event_stream_matches_the_result() -> None:
             assert events.index(begin) < events.index(end)
 
     # link events: per link, passed + filtered is every token its source sent; passed is what arrived
-    links: dict[tuple[str, str], list[int]] = {}
-    for e in events:
-        if e.kind == "link":
-            counts = links.setdefault((e.from_, e.to), [0, 0])  # type: ignore[attr-defined]
-            counts[0] += e.passed  # type: ignore[attr-defined]
-            counts[1] += e.filtered  # type: ignore[attr-defined]
+    links = link_counts(events)
     assert links == {
         ("start", "vms"): [1, 0],
         ("vms", "stop"): [2, 1],
@@ -260,12 +266,7 @@ async def test_link_counts_include_error_tokens() -> None:
     events: list[Event] = []
     result = await _engine().run(load_fixture("default_link_skips_failed"), {}, [events.append])
     assert result.status == "failed"
-    links: dict[tuple[str, str], list[int]] = {}
-    for e in events:
-        if e.kind == "link":
-            counts = links.setdefault((e.from_, e.to), [0, 0])  # type: ignore[attr-defined]
-            counts[0] += e.passed  # type: ignore[attr-defined]
-            counts[1] += e.filtered  # type: ignore[attr-defined]
+    links = link_counts(events)
     # step: two successes with a row each, one failure without rows that still sends one token
     assert links == {
         ("start", "step"): [3, 0],
