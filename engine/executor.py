@@ -16,7 +16,7 @@ from typing import Any
 from .config import Config
 from .errors import Problem, RunbookError
 from .events import EventSink
-from .graph import CompiledGraph, compile_graph
+from .graph import CompiledGraph, compiled_for
 from .job import Job
 from .model import Runbook
 from .parameters import Parameter, check_parameters
@@ -56,7 +56,7 @@ class Engine:
         return frozenset(n for n, t in self.registry.types().items() if t.kind == "junction")
 
     def compile(self, runbook: Runbook) -> CompiledGraph:
-        return compile_graph(runbook, self.junction_types())
+        return compiled_for(runbook, self.junction_types())
 
     def start_parameters(self, runbook: Runbook, compiled: CompiledGraph | None = None) -> list[Parameter]:
         """The parameters a job of this runbook takes (declared by its start activity)."""

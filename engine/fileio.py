@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 from .errors import Problem, RunbookError
+from .gcpolicy import paused_gc
 from .jsonfmt import dumps
 from .model import FORMAT, Runbook
 from .registry import Registry
@@ -34,10 +35,12 @@ def _read(path: Path) -> tuple[object | None, list[Problem]]:
 def validate_file(path: str | Path, registry: Registry | None = None) -> list[Problem]:
     """Every problem of a runbook file, errors and warnings; raises nothing for runbook mistakes."""
     path = Path(path)
-    data, problems = _read(path)
-    if problems:
-        return problems
-    _, problems = check_document(data, str(path), registry or Registry.from_entry_points())
+    registry = registry or Registry.from_entry_points()
+    with paused_gc():
+        data, problems = _read(path)
+        if problems:
+            return problems
+        _, problems = check_document(data, str(path), registry)
     return problems
 
 
@@ -45,9 +48,11 @@ def load_runbook(path: str | Path, registry: Registry | None = None) -> Runbook:
     """Load and validate a runbook; RunbookError lists every located problem. Warnings are kept on
     `runbook.warnings`."""
     path = Path(path)
-    data, problems = _read(path)
-    if not problems:
-        runbook, problems = check_document(data, str(path), registry or Registry.from_entry_points())
+    registry = registry or Registry.from_entry_points()
+    with paused_gc():
+        data, problems = _read(path)
+        if not problems:
+            runbook, problems = check_document(data, str(path), registry)
     if any(p.severity == "error" for p in problems):
         raise RunbookError(problems, file=str(path))
     assert runbook is not None

@@ -1,6 +1,8 @@
-"""Graph compile (networkx): start point, order, ancestors, and the data scope of every activity.
+"""Graph compile: start point, order, ancestors, and the data scope of every activity.
 
-Scopes are bitsets (Python ints, one bit per activity) so a 10,000-activity runbook compiles in
+The compile itself walks plain adjacency lists (building a networkx DiGraph costs ~100 ms for 10,000
+activities); networkx names the cycle when there is one and is offered as `graph` for layout and
+export. Scopes are bitsets (Python ints, one bit per activity) so a 10,000-activity runbook compiles in
 milliseconds: `may` is every activity whose data can be on a token reaching an activity, `must` the
 ones that are on every such token. A junction cuts scope: what leaves it carries only its republished
 branch (DESIGN §3.5).
@@ -9,6 +11,8 @@ branch (DESIGN §3.5).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
 
 import networkx as nx
 
@@ -38,7 +42,8 @@ class CompiledGraph:
     runbook: Runbook
     ids: list[str]  # index -> activity id, authored order
     index: dict[str, int]
-    graph: nx.DiGraph  # every activity and link, enabled or not
+    preds: dict[str, list[str]]  # every activity and link, enabled or not; authored link order
+    succs: dict[str, list[str]]
     junction_types: frozenset[str]
     cycle: list[tuple[str, str]] | None = None
     order: list[int] = field(default_factory=list)  # topological; empty when cyclic
@@ -53,7 +58,15 @@ class CompiledGraph:
         return activity.type in self.junction_types
 
     def predecessors(self, activity_id: str) -> list[str]:
-        return list(self.graph.predecessors(activity_id))
+        return list(self.preds[activity_id])
+
+    @cached_property
+    def graph(self) -> nx.DiGraph:
+        """The same graph as networkx, for layout and export."""
+        graph = nx.DiGraph()
+        graph.add_nodes_from(self.ids)
+        graph.add_edges_from((p, s) for s, ps in self.preds.items() for p in ps)
+        return graph
 
     def ids_in(self, mask: int) -> list[str]:
         return [self.ids[i] for i in bits_of(mask)]
@@ -72,34 +85,78 @@ def _republished(activity: Activity) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _shape(runbook: Runbook, junction_types: frozenset[str]) -> tuple[Any, ...]:
+    """Everything the compiled graph depends on, to tell whether a cached compile still fits."""
+    return (junction_types,
+            [(a.id, a.type, a.enabled, a.properties.get("republish") if a.type in junction_types else None)
+             for a in runbook.activities],
+            [(link.from_, link.to) for link in runbook.links])
+
+
+def compiled_for(runbook: Runbook, junction_types: frozenset[str] = frozenset({"core.junction"})) \
+        -> CompiledGraph:
+    """The runbook's compiled graph, reused while its shape is unchanged (validation compiles it on
+    load; the executor then needs the same graph)."""
+    shape = _shape(runbook, junction_types)
+    cached = runbook._compiled
+    if cached is not None and cached[0] == shape:
+        return cached[1]
+    compiled = compile_graph(runbook, junction_types)
+    runbook._compiled = (shape, compiled)
+    return compiled
+
+
 def compile_graph(runbook: Runbook, junction_types: frozenset[str] = frozenset({"core.junction"})) \
         -> CompiledGraph:
     """Build the graph; on a cycle `cycle` is set and order/scopes stay empty."""
     ids = [a.id for a in runbook.activities]
     index = {activity_id: i for i, activity_id in enumerate(ids)}
-    graph = nx.DiGraph()
-    graph.add_nodes_from(ids)
-    graph.add_edges_from((link.from_, link.to) for link in runbook.links
-                         if link.from_ in index and link.to in index)
-    compiled = CompiledGraph(runbook, ids, index, graph, junction_types)
-    compiled.starts = [a.id for a in runbook.activities if a.enabled and graph.in_degree(a.id) == 0]
-    try:
-        compiled.order = [index[n] for n in nx.topological_sort(graph)]
-    except nx.NetworkXUnfeasible:
-        compiled.cycle = list(nx.find_cycle(graph))
-        compiled.order = []
+    preds: dict[str, list[str]] = {activity_id: [] for activity_id in ids}
+    succs: dict[str, list[str]] = {activity_id: [] for activity_id in ids}
+    seen: set[tuple[str, str]] = set()
+    for link in runbook.links:
+        ends = (link.from_, link.to)
+        if link.from_ in index and link.to in index and ends not in seen:  # duplicates: reported elsewhere
+            seen.add(ends)
+            preds[link.to].append(link.from_)
+            succs[link.from_].append(link.to)
+    compiled = CompiledGraph(runbook, ids, index, preds, succs, junction_types)
+    compiled.starts = [a.id for a in runbook.activities if a.enabled and not preds[a.id]]
+    order = _topological_order(ids, index, preds, succs)
+    if order is None:
+        compiled.cycle = list(nx.find_cycle(compiled.graph))
         return compiled
+    compiled.order = order
     _compute_scopes(compiled)
     return compiled
+
+
+def _topological_order(ids: list[str], index: dict[str, int], preds: dict[str, list[str]],
+                       succs: dict[str, list[str]]) -> list[int] | None:
+    """Kahn's algorithm over the distinct ids (a duplicate id is reported by validation); None when
+    the links form a cycle."""
+    waiting = {i: len(preds[activity_id]) for activity_id, i in index.items()}
+    ready = [i for i, count in waiting.items() if count == 0]
+    order: list[int] = []
+    while ready:
+        i = ready.pop()
+        order.append(i)
+        for successor in succs[ids[i]]:
+            j = index[successor]
+            waiting[j] -= 1
+            if waiting[j] == 0:
+                ready.append(j)
+    return order if len(order) == len(index) else None
 
 
 def _compute_scopes(compiled: CompiledGraph) -> None:
     activities = compiled.runbook.activities
     index = compiled.index
     n = len(activities)
-    scope_in = [Scope() for _ in range(n)]
-    scope_out = [Scope() for _ in range(n)]
-    preds = compiled.graph.pred
+    unset = Scope()  # every slot is filled in topological order below
+    scope_in = [unset] * n
+    scope_out = [unset] * n
+    preds = compiled.preds
     for i in compiled.order:
         activity = activities[i]
         incoming = [index[p] for p in preds[activity.id]]

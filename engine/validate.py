@@ -7,12 +7,13 @@ graph checks then run on every item that parsed.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from .errors import Problem
-from .graph import CompiledGraph, compile_graph
+from .graph import CompiledGraph, compiled_for
 from .model import FORMAT, FORMAT_PREFIX, FORMAT_VERSION, Activity, DataCondition, Link, Runbook
 from .registry import Registry
 from .templates import Reference, has_template, references_in
@@ -112,6 +113,10 @@ def check_document(data: Any, file: str, registry: Registry) -> tuple[Runbook | 
             problems.append(Problem("unknown key", file=file, key=key))
     if not isinstance(data.get("name"), str) or not data.get("name"):
         problems.append(Problem("the runbook needs a name (text)", file=file, key="name"))
+    whole = _whole_document(data)
+    if whole is not None:  # the common case: one validation pass over the whole file
+        problems += check_runbook(whole, registry, file)
+        return (None if any(p.severity == "error" for p in problems) else whole), problems
     activities: list[Activity] = []
     broken: set[str] = set()  # ids of activities that failed their model: graph checks only
     raw_activities = data.get("activities", [])
@@ -164,6 +169,15 @@ def check_document(data: Any, file: str, registry: Registry) -> tuple[Runbook | 
         description=description, activities=activities, links=links, notes=notes), problems
 
 
+def _whole_document(data: dict[str, Any]) -> Runbook | None:
+    """The runbook when the whole document fits the model; None sends it through the per-item checks,
+    which locate every mistake."""
+    try:
+        return Runbook.model_validate(data, by_name=False)
+    except ValidationError:
+        return None
+
+
 def check_runbook(runbook: Runbook, registry: Registry, file: str = "",
                   compiled: CompiledGraph | None = None, broken: set[str] | frozenset[str] = frozenset()) \
         -> list[Problem]:
@@ -193,7 +207,7 @@ def check_runbook(runbook: Runbook, registry: Registry, file: str = "",
                                     file=file, link=ends))
         seen_links.add(ends)
     junction_types = frozenset(name for name, t in registry.types().items() if t.kind == "junction")
-    compiled = compiled or compile_graph(runbook, junction_types or frozenset({"core.junction"}))
+    compiled = compiled or compiled_for(runbook, junction_types or frozenset({"core.junction"}))
     if compiled.cycle:
         path = " -> ".join([compiled.cycle[0][0]] + [edge[1] for edge in compiled.cycle])
         problems.append(Problem(f"the links form a cycle: {path} (use a loop on an activity to "
@@ -205,16 +219,42 @@ def check_runbook(runbook: Runbook, registry: Registry, file: str = "",
         for start in compiled.starts:
             problems.append(Problem(f"more than one start point ({names}): a runbook starts at one "
                                     f"activity; link the others from it", file=file, activity=start))
+    checked = _properties_valid_in_bulk(runbook.activities, registry)
     for activity in runbook.activities:
         if activity.id not in broken:
-            problems += _check_activity(activity, compiled, registry, file)
+            problems += _check_activity(activity, compiled, registry, file,
+                                        properties_checked=id(activity) in checked)
     for link in runbook.links:
         problems += _check_link(link, compiled, registry, file)
     return problems
 
 
+@lru_cache(maxsize=256)
+def _list_adapter(model: type[BaseModel]) -> TypeAdapter[list[Any]]:
+    return TypeAdapter(list[model])  # type: ignore[valid-type]
+
+
+def _properties_valid_in_bulk(activities: list[Activity], registry: Registry) -> set[int]:
+    """ids (id()) of the activities whose properties pass their type's model, checked one validation
+    call per type; a type whose batch fails is left to the per-activity check, which locates errors."""
+    by_type: dict[str, list[Activity]] = {}
+    for activity in activities:
+        by_type.setdefault(activity.type, []).append(activity)
+    valid: set[int] = set()
+    for type_name, group in by_type.items():
+        kind = registry.get(type_name)
+        if kind is None:
+            continue
+        try:
+            _list_adapter(kind.Properties).validate_python([a.properties for a in group], by_name=False)
+        except ValidationError:
+            continue
+        valid.update(id(a) for a in group)
+    return valid
+
+
 def _check_activity(activity: Activity, compiled: CompiledGraph, registry: Registry,
-                    file: str) -> list[Problem]:
+                    file: str, properties_checked: bool = False) -> list[Problem]:
     problems: list[Problem] = []
     kind = registry.get(activity.type)
     if kind is None:
@@ -228,9 +268,10 @@ def _check_activity(activity: Activity, compiled: CompiledGraph, registry: Regis
             problems.append(Problem(f"version {activity.version} of {activity.type} is newer than this "
                                     f"Interlock runs (up to {kind.version}): upgrade Interlock",
                                     file=file, activity=activity.id, key="version"))
-        _, found = model_problems(kind.Properties, activity.properties, file=file, activity=activity.id,
-                                  prefix=("properties",), tolerate_templates=True)
-        problems += found
+        if not properties_checked:
+            _, found = model_problems(kind.Properties, activity.properties, file=file,
+                                      activity=activity.id, prefix=("properties",), tolerate_templates=True)
+            problems += found
     if compiled.cycle or activity.id not in compiled.index:
         return problems
     if kind is not None and kind.kind == "junction":

@@ -18,6 +18,7 @@ from ..errors import ParameterError
 from ..events import Event, EventSink
 from ..executor import Engine
 from ..fileio import load_runbook
+from ..gcpolicy import settle_for_jobs
 from ..history import HistoryError, HistoryStore
 from ..model import Runbook
 from ..registry import Registry
@@ -53,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     except ParameterError as exc:
         raise ParameterError(f"{args.runbook}: {exc}") from None
     store = HistoryStore()
+    settle_for_jobs()  # everything is loaded: keep the collector off it while the job runs
 
     err = Console(file=sys.stderr, highlight=False)
     junctions = {a.id for a in runbook.activities if a.type in engine.junction_types()}
