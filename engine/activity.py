@@ -50,6 +50,10 @@ class RunContext(Protocol):
     async def invoke_runbook(self, path: str, parameters: dict[str, Any], wait: bool) -> dict[str, Any]:
         """Run a child runbook (path relative to this runbook's file); its job result as a dict."""
 
+    def connection(self, name: str) -> Any:
+        """The back-end object of a named connection (engine.connections); ConfigError when the
+        connection is not configured or its keys are wrong."""
+
 
 class ActivityType:
     """Base of every activity type; subclass it in a pack and list the class in the pack."""
@@ -63,6 +67,9 @@ class ActivityType:
     color: ClassVar[str] = "#5b7fa6"
     Properties: ClassVar[type[BaseModel]] = NoProperties
     Published: ClassVar[type[BaseModel] | None] = None  # one row's fields; None when dynamic
+    # The published field that names what an instance worked on (a VM's name, a monitored object):
+    # progress lines and run summaries show it, so a person reads "Stop VM: web01, web02".
+    subject_field: ClassVar[str | None] = None
 
     def published_fields(self, properties: dict[str, Any]) -> list[str] | None:
         """Field names this activity publishes with these properties; None when not known beforehand."""

@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from .config import Config
-from .errors import Problem, RunbookError
+from .connections import DEFAULT_CONNECTION, Connections
+from .errors import ConfigError, Problem, RunbookError
 from .events import EventSink
 from .graph import CompiledGraph, compiled_for
 from .job import Job
@@ -51,6 +52,7 @@ class Engine:
     def __init__(self, config: Config | None = None, registry: Registry | None = None) -> None:
         self.config = config or Config()
         self.registry = registry or Registry.from_entry_points()
+        self.connections = Connections(self.config, self.registry.backends)
 
     def junction_types(self) -> frozenset[str]:
         return frozenset(n for n, t in self.registry.types().items() if t.kind == "junction")
@@ -69,6 +71,32 @@ class Engine:
                 return declared
         return []
 
+    def subject_fields(self, runbook: Runbook) -> dict[str, str]:
+        """Activity id -> the published field naming what its instances work on (when its type says)."""
+        fields = {}
+        for activity in runbook.activities:
+            kind = self.registry.get(activity.type)
+            if kind is not None and kind.subject_field:
+                fields[activity.id] = kind.subject_field
+        return fields
+
+    def check_connections(self, runbook: Runbook) -> None:
+        """Every connection the runbook names (literally) is configured and its keys are right; a
+        ConfigError names the activity, before anything runs."""
+        for activity in runbook.activities:
+            kind = self.registry.get(activity.type)
+            if not activity.enabled or kind is None or "connection" not in kind.Properties.model_fields:
+                continue
+            name = activity.properties.get("connection", kind.Properties.model_fields["connection"].default)
+            if not isinstance(name, str) or "{{" in name:
+                continue  # chosen at run time from a subscription: checked when used
+            try:
+                self.connections.check(name or DEFAULT_CONNECTION)
+            except ConfigError as exc:
+                where = (f'{runbook.path or runbook.name}: activity "{activity.id}", '
+                         f'key "properties.connection"')
+                raise ConfigError(f"{where}: {exc}") from None
+
     def check_parameters(self, runbook: Runbook, given: dict[str, Any] | None,
                          compiled: CompiledGraph | None = None) -> dict[str, Any]:
         return check_parameters(self.start_parameters(runbook, compiled), dict(given or {}), runbook.name)
@@ -83,6 +111,7 @@ class Engine:
             raise RunbookError(Problem("the links form a cycle; validate the runbook first",
                                        file=runbook.path or runbook.name, link=compiled.cycle[0]))
         values = self.check_parameters(runbook, parameters, compiled)
+        self.check_connections(runbook)
         job = Job(self, runbook, compiled, values, list(sinks), parent_job_id=parent_job_id, depth=depth)
         task = asyncio.get_running_loop().create_task(job.run(), name=f"interlock job {job.job_id}")
         return JobHandle(job, task)

@@ -73,6 +73,9 @@ class InstanceContext:
     async def invoke_runbook(self, path: str, parameters: dict[str, Any], wait: bool) -> dict[str, Any]:
         return await self._job.invoke_child(path, parameters, wait)
 
+    def connection(self, name: str) -> Any:
+        return self._job.engine.connections.get(name)
+
 
 def resolve_properties(node: PlanNode, path: PathContext | None) -> BaseModel:
     """The instance's properties with every subscription substituted, checked by the type's model."""

@@ -28,3 +28,8 @@ def config_dir() -> Path:
 
 def history_path() -> Path:
     return data_dir() / "history.sqlite3"
+
+
+def resources_dir() -> Path:
+    """The resources/ folder of a source checkout (examples, the bundled lab, icons, schema)."""
+    return Path(__file__).resolve().parent.parent / "resources"

@@ -1,28 +1,40 @@
-"""Activity packs, found through the `interlock.activities` entry-point group (DESIGN §1).
+"""Activity packs and back-end kinds, found through the `interlock.activities` and `interlock.backends`
+entry-point groups (DESIGN §1, §4).
 
-An entry point names a `Pack` object (or a callable returning one). A broken pack fails loudly with the
-pack's name instead of silently disappearing from the palette.
+An entry point names a `Pack` (or `BackendKind`) object, or a callable returning one. A broken pack
+fails loudly with the pack's name instead of silently disappearing from the palette.
 """
 
 from __future__ import annotations
 
 from functools import cache
 from importlib.metadata import entry_points
+from typing import Any
 
 from .activity import ActivityType, Pack
+from .connections import BackendKind
 from .errors import PackError
 
 GROUP = "interlock.activities"
+BACKENDS_GROUP = "interlock.backends"
 
 
 class Registry:
     """Activity types by type name (`pack.activity`), one instance of each."""
 
-    def __init__(self, packs: list[Pack] | None = None) -> None:
+    def __init__(self, packs: list[Pack] | None = None, backends: list[BackendKind] | None = None) -> None:
         self.packs: list[Pack] = []
         self._types: dict[str, ActivityType] = {}
+        self.backends: dict[str, BackendKind] = {}
         for pack in packs or []:
             self.add(pack)
+        for backend in backends or []:
+            self.add_backend(backend)
+
+    def add_backend(self, backend: BackendKind) -> None:
+        if backend.kind in self.backends:
+            raise PackError(f'back-end kind "{backend.kind}" is already registered')
+        self.backends[backend.kind] = backend
 
     def add(self, pack: Pack) -> None:
         for cls in pack.activities:
@@ -51,14 +63,24 @@ class Registry:
 @cache
 def _installed() -> Registry:
     registry = Registry()
-    for ep in sorted(entry_points(group=GROUP), key=lambda e: e.name):
+    for pack in _load_group(GROUP, Pack, "activity pack"):
+        registry.add(pack)
+    for backend in _load_group(BACKENDS_GROUP, BackendKind, "back-end"):
+        registry.add_backend(backend)
+    return registry
+
+
+def _load_group(group: str, expected: type, label: str) -> list[Any]:
+    found = []
+    for ep in sorted(entry_points(group=group), key=lambda e: e.name):
         try:
             loaded = ep.load()
-            pack = loaded() if callable(loaded) and not isinstance(loaded, Pack) else loaded
-        except Exception as exc:  # a broken third-party pack must name itself
-            raise PackError(f'activity pack "{ep.name}" ({ep.value}) failed to load: '
+            item = loaded() if callable(loaded) and not isinstance(loaded, expected) else loaded
+        except Exception as exc:  # a broken third-party package must name itself
+            raise PackError(f'{label} "{ep.name}" ({ep.value}) failed to load: '
                             f"{type(exc).__name__}: {exc}") from exc
-        if not isinstance(pack, Pack):
-            raise PackError(f'activity pack "{ep.name}" ({ep.value}) is not an engine.activity.Pack')
-        registry.add(pack)
-    return registry
+        if not isinstance(item, expected):
+            raise PackError(f'{label} "{ep.name}" ({ep.value}) is not an '
+                            f"{expected.__module__}.{expected.__name__}")
+        found.append(item)
+    return found

@@ -10,13 +10,15 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from importlib.metadata import entry_points
 
-from ..errors import InterlockError
+from ..errors import InterlockError, PackError
 from ..export import TEXT_FORMATS
 from . import commands, run
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 EXPORT_FORMATS = ("png", "svg", *TEXT_FORMATS)
+COMMANDS_GROUP = "interlock.commands"  # packages add subcommands: a callable taking the subparsers
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,12 +61,23 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", required=True, choices=EXPORT_FORMATS)
     export.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     export.set_defaults(handler=commands.export)
+
+    for ep in sorted(entry_points(group=COMMANDS_GROUP), key=lambda e: e.name):
+        try:
+            ep.load()(sub)
+        except Exception as exc:  # a broken add-on names itself instead of breaking every command
+            raise PackError(f'command "{ep.name}" ({ep.value}) failed to load: '
+                            f"{type(exc).__name__}: {exc}") from exc
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit code (the console script exits with it)."""
-    parser = build_parser()
+    try:
+        parser = build_parser()
+    except PackError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_INVALID
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # usage errors (already printed) and --help

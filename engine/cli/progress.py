@@ -16,7 +16,7 @@ from rich.text import Text
 
 from ..events import Event
 from ..model import Runbook
-from .render import STATUS_STYLE, seconds
+from .render import STATUS_STYLE, seconds, subjects_of, subjects_text
 
 
 @dataclass
@@ -140,17 +140,18 @@ def _state(act: ActivityCounts) -> Text:
 class PlainProgress:
     """One line per event, for logs and pipes."""
 
-    def __init__(self, stream: IO[str]) -> None:
+    def __init__(self, stream: IO[str], subject_fields: dict[str, str] | None = None) -> None:
         self.stream = stream
+        self.subject_fields = subject_fields or {}
 
     def __call__(self, event: Event) -> None:
-        line = plain_line(event)
+        line = plain_line(event, self.subject_fields)
         if line:
             self.stream.write(line + "\n")
             self.stream.flush()
 
 
-def plain_line(event: Event) -> str:
+def plain_line(event: Event, subject_fields: dict[str, str] | None = None) -> str:
     data: dict[str, Any] = event.__dict__
     clock = event.at[11:19] if len(event.at) >= 19 else event.at
     kind = event.kind
@@ -166,6 +167,9 @@ def plain_line(event: Event) -> str:
                 f'{rows} row{"" if rows == 1 else "s"}')
         if data.get("attempts", 1) > 1:
             text += f', {data["attempts"]} attempts'
+        subjects = subjects_of(data.get("rows") or [], (subject_fields or {}).get(data["activity"]))
+        if subjects:
+            text += f" ({subjects_text(subjects)})"
         if data.get("error"):
             text += f': {data["error"]}'
     elif kind == "link":

@@ -18,6 +18,20 @@ from ..result import JobResult
 STATUS_STYLE = {"success": "green", "warning": "yellow", "failed": "red", "cancelled": "magenta",
                 "running": "cyan", "fired": "green", "blocked": "yellow", "not reached": "dim"}
 ROWS_SHOWN = 5
+SUBJECTS_SHOWN = 12
+
+
+def subjects_text(values: list[str]) -> str:
+    """"web01, web02 and 3 more": what the instances of an activity worked on."""
+    shown = ", ".join(values[:SUBJECTS_SHOWN])
+    more = len(values) - SUBJECTS_SHOWN
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+def subjects_of(rows: list[dict[str, Any]], field: str | None) -> list[str]:
+    if not field:
+        return []
+    return [str(row[field]) for row in rows if row.get(field) not in (None, "")]
 
 
 def seconds(value: float | None) -> str:
@@ -56,8 +70,10 @@ def _iso_span(started: str, finished: str) -> float | None:
         return None
 
 
-def print_summary(console: Console, result: JobResult) -> None:
-    """Status, instance counts per activity, junction states and every error, after a run."""
+def print_summary(console: Console, result: JobResult, subject_fields: dict[str, str] | None = None) -> None:
+    """Status, instance counts per activity (with what they worked on, for activities that name a
+    subject field), junction states and every error, after a run."""
+    subject_fields = subject_fields or {}
     console.print(f"[bold]{escape(result.runbook)}[/]: {_status(result.status)} "
                   f"in {seconds(_iso_span(result.started_at, result.finished_at))}  "
                   f"[dim](job {result.job_id})[/]")
@@ -67,8 +83,12 @@ def print_summary(console: Console, result: JobResult) -> None:
             detail = f": {escape(activity.detail)}" if activity.detail else ""
             console.print(f"  {escape(activity.name)}: junction {_status(state)}{detail}")
         elif activity.instances:
+            field = subject_fields.get(activity.id)
+            done = [s for i in activity.instances if i.status in ("success", "warning")
+                    for s in subjects_of(i.rows, field)]
+            worked_on = f": {escape(subjects_text(done))}" if done else ""
             console.print(f"  {escape(activity.name)}: "
-                          f"{_counts([i.status for i in activity.instances])}")
+                          f"{_counts([i.status for i in activity.instances])}{worked_on}", highlight=False)
         else:
             console.print(f"  {escape(activity.name)}: [dim]{escape(activity.state)}[/]")
     errors = [(a.name, n, i.error) for a in result.activities for n, i in enumerate(a.instances) if i.error]

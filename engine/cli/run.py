@@ -61,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
     # A live table and JSON lines on the same terminal would overwrite each other.
     live = sys.stderr.isatty() and not (args.events and sys.stdout.isatty())
     table = LiveProgress(ProgressCounts(runbook, junctions), err) if live else None
-    sinks: list[EventSink] = [store.record, table or PlainProgress(sys.stderr)]
+    subject_fields = engine.subject_fields(runbook)
+    sinks: list[EventSink] = [store.record, table or PlainProgress(sys.stderr, subject_fields)]
     if args.events:
         sinks.append(_write_event)
     try:
@@ -71,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         _close(store, err)
 
-    print_summary(err, result)
+    print_summary(err, result, subject_fields)
     if args.json:
         sys.stdout.write(json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n")
         sys.stdout.flush()

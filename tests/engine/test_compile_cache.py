@@ -46,7 +46,8 @@ def test_a_new_link_gives_a_new_graph():
 def test_a_changed_republish_changes_the_junction_scope():
     engine = Engine(registry=REGISTRY)
     runbook = book()
-    runbook.activities.append(Activity(id="after", type="core.delay", name="After", properties={"seconds": 0}))
+    runbook.activities.append(Activity(id="after", type="core.delay", name="After",
+                                       properties={"seconds": 0}))
     runbook.links.append(Link(from_="join", to="after"))
     assert engine.compile(runbook).in_scope("after") == ["start", "a", "join"]
     runbook.activities[3].properties["republish"] = "b"

@@ -1,0 +1,48 @@
+"""Secrets for connections: from an environment variable or the OS keyring, never from a file.
+
+A connection names where its secret lives (`password_env = "VAR"` or `password_keyring =
+"service:user"`); the value is read when the connection is opened and is never logged or stored.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from .errors import ConfigError
+
+
+def resolve_secret(options: dict[str, Any], key: str, where: str, *, required: bool = True) -> str | None:
+    env_name = options.get(f"{key}_env")
+    keyring_entry = options.get(f"{key}_keyring")
+    if env_name and keyring_entry:
+        raise ConfigError(f'{where}: set either "{key}_env" or "{key}_keyring", not both')
+    if env_name:
+        value = os.environ.get(str(env_name))
+        if value is None:
+            raise ConfigError(f'{where}: "{key}_env" names the environment variable {env_name}, which is '
+                              f"not set")
+        return value
+    if keyring_entry:
+        return _from_keyring(str(keyring_entry), key, where)
+    if required:
+        raise ConfigError(f'{where}: no {key}: set "{key}_env" (an environment variable) or '
+                          f'"{key}_keyring" ("service:user" in the OS keyring)')
+    return None
+
+
+def _from_keyring(entry: str, key: str, where: str) -> str:
+    service, sep, user = entry.partition(":")
+    if not sep or not service or not user:
+        raise ConfigError(f'{where}: "{key}_keyring" must be "service:user" (got {entry!r})')
+    import keyring  # imported here: finding a keyring back-end is slow and most runs need none
+    from keyring.errors import KeyringError
+
+    try:
+        value = keyring.get_password(service, user)
+    except KeyringError as exc:
+        raise ConfigError(f'{where}: the OS keyring cannot be read for "{entry}": {exc}') from None
+    if value is None:
+        raise ConfigError(f'{where}: no entry "{user}" for service "{service}" in the OS keyring (add it '
+                          f'with: keyring set {service} {user})')
+    return value

@@ -1,0 +1,255 @@
+"""The simulated lab file (DESIGN §4.1): its model, and a store that changes it safely.
+
+Every change is written back atomically (temp file + rename) under a file lock, re-reading the file
+inside the lock, so concurrent runs (threads or processes) and a crash never leave it half-written or
+lose a change. Changes that arrive together are committed together (group commit): each operation still
+returns only once its own change is on disk, but fifty VMs stopping at once cost one write, not fifty.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from filelock import FileLock, Timeout
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from engine.validate import describe_error, key_path
+from nodes.backends.interface import VmStatus
+
+T = TypeVar("T")
+LOCK_TIMEOUT_S = 30.0
+
+Operation = Literal["get", "start", "stop", "checkpoint", "get_checkpoint", "restore", "remove",
+                    "start_maintenance", "stop_maintenance"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LabCheckpoint(_Strict):
+    id: str
+    name: str
+    description: str = ""
+    created_at: str
+    vm_status: VmStatus
+
+
+class LabVm(_Strict):
+    id: str
+    name: str
+    status: VmStatus
+    host: str = ""
+    custom_properties: dict[str, str] = Field(default_factory=dict)  # "1".."10" -> value
+    checkpoints: list[LabCheckpoint] = Field(default_factory=list)
+
+
+class LabWindow(_Strict):
+    object: str
+    reason: str = ""
+    comment: str = ""
+    start: str
+    end: str  # the planned end while active; the moment it was ended after a stop
+
+
+class Latency(_Strict):
+    """Seconds per operation before time_scale. restore/remove default to the checkpoint latency."""
+
+    get: float = Field(0.05, ge=0)
+    start: float = Field(1.0, ge=0)
+    stop: float = Field(1.5, ge=0)
+    checkpoint: float = Field(2.0, ge=0)
+    maintenance: float = Field(0.3, ge=0)
+    restore: float | None = Field(None, ge=0)
+    remove: float | None = Field(None, ge=0)
+
+    def of(self, operation: Operation) -> float:
+        if operation in ("get", "get_checkpoint"):
+            return self.get
+        if operation in ("start_maintenance", "stop_maintenance"):
+            return self.maintenance
+        if operation in ("restore", "remove"):
+            value = getattr(self, operation)
+            return self.checkpoint if value is None else value
+        return float(getattr(self, operation))
+
+
+class Fault(_Strict):
+    """An injected failure: `op` on `vm` (a VM's name or id, or a maintenance object; none = any)
+    fails `times` more times (none = every time) with `error`."""
+
+    op: Operation
+    vm: str | None = None
+    times: int | None = Field(None, ge=0)
+    error: str = "injected fault"
+
+    def applies(self, operation: str, targets: tuple[str, ...]) -> bool:
+        if self.op != operation or self.times == 0:
+            return False
+        return self.vm is None or self.vm.casefold() in (t.casefold() for t in targets)
+
+
+class Lab(_Strict):
+    vms: list[LabVm] = Field(default_factory=list)
+    maintenance: list[LabWindow] = Field(default_factory=list)
+    latency_s: Latency = Field(default_factory=Latency)
+    time_scale: float = Field(1.0, ge=0)
+    fail: list[Fault] = Field(default_factory=list)
+
+    def fault(self, operation: str, *targets: str) -> Fault | None:
+        return next((f for f in self.fail if f.applies(operation, targets)), None)
+
+
+class LabFileError(Exception):
+    """The lab file cannot be read, parsed or written; the message names the file and key."""
+
+
+def parse_lab(text: str, path: Path) -> Lab:
+    try:
+        return Lab.model_validate_json(text)
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors()[:5]:
+            if error["type"] == "json_invalid":
+                lines.append(f"{path}: not valid JSON: {error['msg']}")
+            else:
+                lines.append(f'{path}: key "{key_path(tuple(error["loc"]))}": {describe_error(error)}')
+        raise LabFileError("\n".join(lines)) from None
+
+
+def dump_lab(lab: Lab) -> str:
+    return lab.model_dump_json(indent=2, exclude_none=True) + "\n"
+
+
+def _stat_key(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+Outcome = tuple[bool, Any]  # (succeeded, result or the exception to raise)
+
+
+class LabStore:
+    """Reads and changes one lab file. One store per file per process (see `store_for`)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = FileLock(str(path.with_name(path.name + ".lock")), timeout=LOCK_TIMEOUT_S)
+        self._cache: tuple[tuple[int, int, int], Lab] | None = None
+        self._pending: list[tuple[Callable[[Lab], Any], asyncio.Future[Any]]] = []
+        self._committer: asyncio.Task[None] | None = None
+
+    # -- reading -------------------------------------------------------------------------------------
+
+    def read(self) -> Lab:
+        """The lab as it is on disk now (blocking; cached while the file is unchanged). Callers must
+        not change the returned object: changes go through `change`."""
+        key = _stat_key(self.path)
+        if key is None:
+            raise LabFileError(f"{self.path}: lab file not found")
+        if self._cache is not None and self._cache[0] == key:
+            return self._cache[1]
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise LabFileError(f"{self.path}: cannot read the lab file: {exc.strerror or exc}") from None
+        lab = parse_lab(text, self.path)
+        self._cache = (key, lab)
+        return lab
+
+    async def snapshot(self) -> Lab:
+        if self._cache is not None and self._cache[0] == _stat_key(self.path):
+            return self._cache[1]
+        return await asyncio.to_thread(self.read)
+
+    # -- changing ------------------------------------------------------------------------------------
+
+    def replace(self, text: str) -> None:
+        """Write a whole new lab (checked first), under the lock so no run sees a half-done change."""
+        lab = parse_lab(text, self.path)
+        with self._lock:
+            write_atomically(self.path, dump_lab(lab))
+            self._cache = None
+
+    async def change(self, mutate: Callable[[Lab], T]) -> T:
+        """Apply `mutate` to the current lab and write it back; returns what mutate returns. mutate
+        checks before it changes anything, and raises to refuse (the lab is then written only if it
+        changed something first, as consuming an injected fault does)."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        self._pending.append((mutate, future))
+        if self._committer is None or self._committer.done():
+            self._committer = loop.create_task(self._commit_pending())
+        return await future
+
+    async def _commit_pending(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                outcomes = await asyncio.to_thread(self._commit, [mutate for mutate, _ in batch])
+            except (LabFileError, Timeout, OSError) as exc:
+                error = exc if isinstance(exc, LabFileError) else LabFileError(
+                    f"{self.path}: cannot write the lab file: {exc}")
+                outcomes = [(False, error)] * len(batch)
+            for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
+                if future.done():  # the waiting instance was cancelled; the change stands, as on a host
+                    continue
+                if ok:
+                    future.set_result(value)
+                else:
+                    future.set_exception(value)
+
+    def _commit(self, mutations: list[Callable[[Lab], Any]]) -> list[Outcome]:
+        try:
+            self._lock.acquire()
+        except Timeout:
+            raise LabFileError(f"{self.path}: the lab is locked by another run for more than "
+                               f"{LOCK_TIMEOUT_S:.0f} s (lock file {self._lock.lock_file})") from None
+        try:
+            self._cache = None  # re-read inside the lock: another process may have written
+            original = self.read()
+            lab = original.model_copy(deep=True)
+            outcomes: list[Outcome] = []
+            for mutate in mutations:
+                try:
+                    outcomes.append((True, mutate(lab)))
+                except Exception as exc:  # the operation's refusal, handed to its caller
+                    outcomes.append((False, exc))
+            if lab != original:
+                write_atomically(self.path, dump_lab(lab))
+                self._cache = (_stat_key(self.path), lab)  # type: ignore[assignment]
+            return outcomes
+        finally:
+            self._lock.release()
+
+
+_stores: dict[Path, LabStore] = {}
+
+
+def store_for(path: Path) -> LabStore:
+    """The one store of a lab file in this process, so all its changes share one commit queue."""
+    path = path.resolve()
+    if path not in _stores:
+        _stores[path] = LabStore(path)
+    return _stores[path]

@@ -1,0 +1,56 @@
+"""What the VM activities share: the connection property, the VM manager lookup, published rows."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from engine.activity import RunContext
+from nodes.backends.interface import VmManager, backend_for
+
+COLOR = "#2f6f9f"
+
+
+class ConnectionProperties(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    connection: str = Field("default", description="The connection (from the config) of the VM manager")
+
+
+class VmProperties(ConnectionProperties):
+    vm_id: str = Field(min_length=1, description="The VM's id (the simulated lab also takes its name)")
+
+
+class CheckpointIdProperties(ConnectionProperties):
+    checkpoint_id: str = Field(min_length=1, description="The checkpoint's id")
+
+
+class VmChange(BaseModel):
+    """What start/stop publish: the VM after the operation."""
+
+    vm_id: str
+    vm_name: str
+    status: str
+
+
+class CheckpointRef(BaseModel):
+    checkpoint_id: str
+    vm_id: str
+    vm_name: str
+
+
+class CheckpointRow(BaseModel):
+    checkpoint_id: str
+    checkpoint_name: str
+    vm_id: str
+    vm_name: str
+    created_at: str
+    vm_status: str
+
+
+def vm_manager(context: RunContext, connection: str) -> VmManager:
+    return backend_for(context, connection, VmManager, "manage VMs")
+
+
+def only(model: type[BaseModel], row: dict) -> dict:
+    """The fields of `row` that `model` publishes, in its order."""
+    return {name: row[name] for name in model.model_fields}
