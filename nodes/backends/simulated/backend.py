@@ -146,20 +146,18 @@ class SimulatedBackend(VmManager, MaintenanceSystem):
         return vm_record(found)
 
     async def start_vm(self, vm: str) -> VmRecord:
-        def start(lab: Lab) -> VmRecord:
-            found = self._find_vm(lab, vm, "start")
+        def start(found: LabVm) -> VmRecord:
             if found.status == "Running":
-                raise self._error("start", f"VM {found.name} is already Running", vm)
+                raise self._error("start", f"VM {found.name} is already Running", found.name)
             if found.status not in _STARTABLE:
                 raise self._error("start", f"VM {found.name} is {found.status}: it cannot be started "
-                                           f"until it settles", vm)
+                                           f"until it settles", found.name)
             found.status = "Running"
             return vm_record(found)
         return await self._change_vm("start", vm, start)
 
     async def stop_vm(self, vm: str, mode: StopMode = "shutdown") -> VmRecord:
-        def stop(lab: Lab) -> VmRecord:
-            found = self._find_vm(lab, vm, "stop")
+        def stop(found: LabVm) -> VmRecord:
             if found.status not in _STOP_FROM[mode]:
                 if found.status in ("Stopped", "Saved"):
                     why = f"VM {found.name} is already {found.status}"
@@ -167,17 +165,16 @@ class SimulatedBackend(VmManager, MaintenanceSystem):
                     why = f"VM {found.name} is Paused: its guest cannot shut down (use turn_off or save)"
                 else:
                     why = f"VM {found.name} is {found.status}: it cannot be stopped"
-                raise self._error("stop", why, vm)
+                raise self._error("stop", why, found.name)
             found.status = _STOP_TO[mode]  # type: ignore[assignment]
             return vm_record(found)
         return await self._change_vm("stop", vm, stop)
 
     async def new_checkpoint(self, vm: str, name: str, description: str = "") -> CheckpointRecord:
-        def checkpoint(lab: Lab) -> CheckpointRecord:
-            found = self._find_vm(lab, vm, "checkpoint")
+        def checkpoint(found: LabVm) -> CheckpointRecord:
             if found.status in ("Starting", "Stopping"):
                 raise self._error("checkpoint", f"VM {found.name} is {found.status}: wait until it "
-                                                f"settles", vm)
+                                                f"settles", found.name)
             taken = LabCheckpoint(id=str(uuid.uuid4()), name=name or f"{found.name} {_iso(_now())}",
                                   description=description, created_at=_iso(_now()),
                                   vm_status=found.status)
@@ -210,12 +207,13 @@ class SimulatedBackend(VmManager, MaintenanceSystem):
             return checkpoint_record(vm, checkpoint)
         return await self._change("remove", checkpoint_id, remove)
 
-    async def _change_vm(self, operation: Operation, vm: str, mutate: Callable[[Lab], T]) -> T:
-        """A VM operation: a fault may name the VM by id or by name, whichever the caller gave."""
+    async def _change_vm(self, operation: Operation, vm: str, mutate: Callable[[LabVm], T]) -> T:
+        """A VM operation on the VM found by id or name; a fault may name it either way, and messages
+        name it by its name."""
         def apply(lab: Lab) -> T:
             found = self._find_vm(lab, vm, operation)
-            self._consume_fault(lab, operation, vm, found.name, found.id)
-            return mutate(lab)
+            self._consume_fault(lab, operation, found.name, found.name, found.id)
+            return mutate(found)
         return await self._change(operation, vm, apply)
 
     # -- monitoring ----------------------------------------------------------------------------------

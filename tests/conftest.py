@@ -1,0 +1,63 @@
+"""Shared test support: every test gets its own INTERLOCK_HOME (no real history or lab is touched), and
+labs for the simulated back-end are built in the test, VM by VM."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engine import Engine
+from engine.config import Config, Connection, EngineSettings
+from engine.registry import Registry
+from nodes.backends.simulated.lab import Lab
+
+LabFactory = Callable[..., Path]
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path_factory.mktemp("interlock-home")
+    monkeypatch.setenv("INTERLOCK_HOME", str(home))
+    return home
+
+
+def vm(name: str, status: str = "Running", batch: str | None = "1", host: str = "hv01",
+       vm_id: str | None = None, **extra: Any) -> dict[str, Any]:
+    """One VM of a lab; its id is `id-NAME` unless given."""
+    props = {"1": batch} if batch is not None else {}
+    return {"id": vm_id or f"id-{name}", "name": name, "status": status, "host": host,
+            "custom_properties": props, "checkpoints": [], **extra}
+
+
+def write_lab(path: Path, vms: Iterable[dict[str, Any]], *, time_scale: float = 0.0,
+              latency: dict[str, float] | None = None, fail: Iterable[dict[str, Any]] = (),
+              maintenance: Iterable[dict[str, Any]] = ()) -> Path:
+    data: dict[str, Any] = {"vms": list(vms), "maintenance": list(maintenance), "time_scale": time_scale,
+                            "fail": list(fail)}
+    if latency is not None:
+        data["latency_s"] = latency
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def make_lab(tmp_path: Path) -> LabFactory:
+    """make_lab([vm(...), ...], time_scale=0, fail=[...]) -> the lab file's path."""
+    def make(vms: Iterable[dict[str, Any]], name: str = "lab.json", **options: Any) -> Path:
+        return write_lab(tmp_path / name, vms, **options)
+    return make
+
+
+def read_lab(path: Path) -> Lab:
+    return Lab.model_validate_json(path.read_text(encoding="utf-8"))
+
+
+def lab_engine(lab_path: Path, *, max_parallel: int = 50, **connections: Connection) -> Engine:
+    """An engine whose `default` connection is this lab, with every installed pack and back-end."""
+    config = Config(engine=EngineSettings(max_parallel=max_parallel),
+                    connections={"default": Connection(kind="simulated", lab=str(lab_path)), **connections})
+    return Engine(config, Registry.from_entry_points())
