@@ -30,6 +30,7 @@ class ActivityCounts:
     junction: str | None = None  # the junction's state once resolved
     first_start: float | None = None
     last_end: float | None = None
+    latest: str = ""  # what the last finished instance worked on (its subject field), if known
 
     def elapsed(self, now: float) -> float | None:
         if self.first_start is None:
@@ -40,8 +41,10 @@ class ActivityCounts:
 class ProgressCounts:
     """Per-activity instance counts and junction states, kept up to date from events."""
 
-    def __init__(self, runbook: Runbook, junctions: set[str]) -> None:
+    def __init__(self, runbook: Runbook, junctions: set[str],
+                 subject_fields: dict[str, str] | None = None) -> None:
         self.runbook = runbook.name
+        self.subject_fields = subject_fields or {}
         self.activities = {a.id: ActivityCounts(a.name) for a in runbook.activities if a.enabled}
         self.junctions = junctions
         self.job_id = ""
@@ -65,6 +68,9 @@ class ProgressCounts:
         elif counts and event.kind == "instance_finished":
             counts.running = max(counts.running - 1, 0)
             counts.last_end = now
+            subjects = subjects_of(data.get("rows") or [], self.subject_fields.get(data["activity"]))
+            if subjects:
+                counts.latest = subjects_text(subjects)
             status = data["status"]
             if status == "success":
                 counts.done += 1
@@ -108,6 +114,9 @@ class LiveProgress:
         table.add_column("State")
         for title in ("Running", "Done", "Warning", "Failed", "Elapsed"):
             table.add_column(title, justify="right")
+        show_latest = bool(counts.subject_fields)
+        if show_latest:
+            table.add_column("Latest", no_wrap=True, overflow="ellipsis", max_width=40)
         for activity_id, act in counts.activities.items():
             if activity_id in counts.junctions:
                 state = act.junction or "waiting"
@@ -122,6 +131,7 @@ class LiveProgress:
                 Text(str(act.warned), style="yellow" if act.warned else "dim"),
                 Text(str(act.failed), style="red" if act.failed else "dim"),
                 seconds(elapsed) if elapsed is not None else "",
+                *([Text(act.latest, style="dim")] if show_latest else []),
             )
         return Group(header, table)
 

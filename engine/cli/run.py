@@ -60,8 +60,8 @@ def run(args: argparse.Namespace) -> int:
     junctions = {a.id for a in runbook.activities if a.type in engine.junction_types()}
     # A live table and JSON lines on the same terminal would overwrite each other.
     live = sys.stderr.isatty() and not (args.events and sys.stdout.isatty())
-    table = LiveProgress(ProgressCounts(runbook, junctions), err) if live else None
     subject_fields = engine.subject_fields(runbook)
+    table = LiveProgress(ProgressCounts(runbook, junctions, subject_fields), err) if live else None
     sinks: list[EventSink] = [store.record, table or PlainProgress(sys.stderr, subject_fields)]
     if args.events:
         sinks.append(_write_event)

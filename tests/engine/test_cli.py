@@ -441,3 +441,21 @@ def test_live_table_counts_instances_and_junction_states() -> None:
     assert lines[3] == ["Join", "blocked"]
     assert lines[4] == ["Later", "waiting", "0", "0", "0", "0"]
     assert plain_line(events[6]).endswith("Split Items [1] failed in 0.1s, 0 rows: boom")
+
+
+def test_progress_names_what_each_instance_worked_on() -> None:
+    book = Runbook.model_validate({"name": "Demo", "activities": [
+        {"id": "stop", "type": "vmm.stop_vm", "name": "Stop VM", "properties": {"vm_id": "x"}}]})
+    at = "2026-01-05T10:00:00+00:00"
+    progress = LiveProgress(ProgressCounts(book, set(), {"stop": "vm_name"}), Console(file=io.StringIO()))
+    events = [JobStarted(job_id="j1", at=at, runbook="Demo")]
+    events += [InstanceFinished(job_id="j1", at=at, activity="stop", name="Stop VM", instance=i,
+                                status="success", started_at=at, finished_at=at, duration_s=0.1, attempts=1,
+                                rows=[{"vm_name": name, "status": "Stopped"}])
+               for i, name in enumerate(["web01", "web02"])]
+    for event in events:
+        progress(event)
+    out = io.StringIO()
+    Console(file=out, width=120, color_system=None).print(progress)
+    assert out.getvalue().splitlines()[2].split()[-1] == "web02"
+    assert plain_line(events[1], {"stop": "vm_name"}).endswith("Stop VM [0] success in 0.1s, 1 row (web01)")
