@@ -94,7 +94,8 @@ async def with_fresh_lab(lab: Lab, run: Callable[[Path], Awaitable[tuple[float, 
         return outcome
 
 
-async def engine_run(path: Path, registry: Registry, book: Runbook, vms: int) -> tuple[float, int]:
+async def engine_run(path: Path, registry: Registry, book: Runbook, vms: int,
+                     running: int) -> tuple[float, int]:
     config = Config(engine=EngineSettings(max_parallel=MAX_PARALLEL),
                     connections={"default": Connection(kind="simulated", lab=str(path))})
     engine = Engine(config, registry)
@@ -104,8 +105,8 @@ async def engine_run(path: Path, registry: Registry, book: Runbook, vms: int) ->
 
     errors = [f"{a.id}: {i.error}" for a in result.activities for i in a.instances if i.error]
     assert result.status == "success", f"engine run {result.status}: {errors[:3]}"
-    expected = {"get_vms": 1, "start_maintenance": vms // 2, "stop_vm": vms // 2, "new_checkpoint": vms,
-                "start_vm": vms // 2, "stop_maintenance": vms // 2}
+    expected = {"get_vms": 1, "start_maintenance": running, "stop_vm": running, "new_checkpoint": vms,
+                "start_vm": running, "stop_maintenance": running}
     for activity_id, count in expected.items():
         found = result.activity(activity_id)
         assert found is not None and len(found.instances) == count, (activity_id, found and found.state)
@@ -122,7 +123,7 @@ async def hand_written(backend: SimulatedBackend, limit: int) -> int:
     operations = 0
 
     async def call(activity: str, operation: Awaitable[T]) -> T:
-        # The coroutine is only created here: it starts once the activity's semaphore lets it.
+        # `operation` is a coroutine not started yet: it runs once the activity's semaphore lets it.
         nonlocal operations
         async with limits[activity]:
             done = await operation
@@ -160,11 +161,12 @@ async def baseline_run(path: Path) -> tuple[float, int]:
 
 async def main_async(vms: int, registry: Registry, book: Runbook) -> None:
     lab = generated_lab(vms)
+    running = sum(vm.status == "Running" for vm in lab.vms)
     pairs: list[tuple[float, float, int]] = []
     for _ in range(PAIRS):
         baseline, baseline_ops = await with_fresh_lab(lab, baseline_run)
         engine_time, engine_ops = await with_fresh_lab(
-            lab, lambda path: engine_run(path, registry, book, vms))
+            lab, lambda path: engine_run(path, registry, book, vms, running))
         assert engine_ops == baseline_ops, f"engine did {engine_ops} operations, baseline {baseline_ops}"
         pairs.append((engine_time, baseline, engine_ops))
     engine_time, baseline, operations = sorted(pairs, key=lambda pair: pair[0] / pair[1])[PAIRS // 2]
@@ -172,7 +174,7 @@ async def main_async(vms: int, registry: Registry, book: Runbook) -> None:
           f"{MAX_PARALLEL}, median of {PAIRS} pairs): engine {engine_time:.3f} s, hand-written asyncio "
           f"{baseline:.3f} s, ratio {engine_time / baseline:.3f} (goal ≤ 1.05); "
           f"operations: {operations:,} each")
-    print("all pairs (engine / hand-written, in run order): "
+    print("all pairs, in the order they ran (engine / hand-written): "
           + ", ".join(f"{e:.3f} / {b:.3f} s" for e, b, _ in pairs))
 
 

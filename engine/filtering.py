@@ -21,7 +21,9 @@ def field_reference(field: str) -> Reference:
 
 def holds(condition: StatusCondition | DataCondition, context: PathContext, report: Report) -> bool:
     if isinstance(condition, StatusCondition):
-        return context.common["@status"] in condition.statuses()
+        wanted = condition.status  # a plain field: much cheaper than the model's private cache
+        status = context.common["@status"]
+        return status == wanted if isinstance(wanted, str) else status in wanted
     try:
         left = context.lookup(field_reference(condition.field))
     except MissingData:

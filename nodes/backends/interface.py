@@ -62,9 +62,12 @@ class VmRecord(_Record):
     custom_properties: dict[int, str] = {}
 
     def row(self) -> dict[str, Any]:
-        row = self.model_dump(mode="json", exclude={"custom_properties"})
+        # Built by hand: called once per VM per operation, and model_dump is several times slower.
+        row: dict[str, Any] = {"vm_id": self.vm_id, "vm_name": self.vm_name, "status": self.status,
+                               "raw_status": self.raw_status, "host": self.host}
+        props = self.custom_properties
         for n in CUSTOM_PROPERTIES:
-            row[f"custom_property_{n}"] = self.custom_properties.get(n, "")
+            row[f"custom_property_{n}"] = props.get(n, "")
         return row
 
 

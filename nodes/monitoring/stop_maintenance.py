@@ -27,4 +27,5 @@ class StopMaintenance(ActivityType):
 
     async def run(self, properties: ObjectProperties, context: RunContext) -> dict[str, Any]:
         window = await maintenance_system(context, properties.connection).stop_maintenance(properties.object)
-        return {name: window.row()[name] for name in MaintenanceStopped.model_fields}
+        row = window.row()
+        return {name: row[name] for name in MaintenanceStopped.model_fields}

@@ -83,8 +83,11 @@ class SimulatedBackend(VmManager, MaintenanceSystem):
             raise self._error(operation, str(exc)) from None
 
     async def _wait(self, operation: Operation) -> None:
-        lab = await self._lab(operation)
-        delay = lab.latency_s.of(operation) * lab.time_scale
+        try:
+            latency, time_scale = await self.store.settings()
+        except LabFileError as exc:
+            raise self._error(operation, str(exc)) from None
+        delay = latency.of(operation) * time_scale
         if delay > 0:
             await asyncio.sleep(delay)
 
@@ -108,11 +111,10 @@ class SimulatedBackend(VmManager, MaintenanceSystem):
         raise self._error(operation, fault.error, target)
 
     def _find_vm(self, lab: Lab, vm: str, operation: Operation) -> LabVm:
-        for candidate in lab.vms:
-            if candidate.id == vm:
-                return candidate
-        folded = vm.casefold()
-        named = [candidate for candidate in lab.vms if candidate.name.casefold() == folded]
+        by_id = lab.vm_by_id(vm)
+        if by_id is not None:
+            return by_id
+        named = lab.vms_named(vm)
         if len(named) == 1:
             return named[0]
         if named:
@@ -221,10 +223,9 @@ class SimulatedBackend(VmManager, MaintenanceSystem):
     def _object_name(self, lab: Lab, obj: str, operation: Operation) -> str:
         """Monitored objects are the lab's VMs and hosts (by name, case-insensitive, as SCOM's display
         names)."""
-        folded = obj.casefold()
-        for name in [vm.name for vm in lab.vms] + [vm.host for vm in lab.vms if vm.host]:
-            if name.casefold() == folded:
-                return name
+        name = lab.object_named(obj)
+        if name is not None:
+            return name
         raise self._error(operation, f"no monitored object named {obj!r} in the lab (objects are the "
                                      f"VMs and hosts of {self.lab_path})", obj)
 

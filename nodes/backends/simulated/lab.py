@@ -11,18 +11,20 @@ from __future__ import annotations
 import asyncio
 import os
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from filelock import FileLock, Timeout
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from engine.validate import describe_error, key_path
 from nodes.backends.interface import VmStatus
 
 T = TypeVar("T")
 LOCK_TIMEOUT_S = 30.0
+SETTINGS_CHECK_S = 1.0
 
 Operation = Literal["get", "start", "stop", "checkpoint", "get_checkpoint", "restore", "remove",
                     "start_maintenance", "stop_maintenance"]
@@ -101,6 +103,33 @@ class Lab(_Strict):
     time_scale: float = Field(1.0, ge=0)
     fail: list[Fault] = Field(default_factory=list)
 
+    # Lookups built on first use: operations never add or remove VMs, so they stay valid.
+    _by_id: dict[str, LabVm] | None = PrivateAttr(None)
+    _by_name: dict[str, list[LabVm]] | None = PrivateAttr(None)
+    _objects: dict[str, str] | None = PrivateAttr(None)
+
+    def vm_by_id(self, vm_id: str) -> LabVm | None:
+        if self._by_id is None:
+            self._by_id = {vm.id: vm for vm in self.vms}
+        return self._by_id.get(vm_id)
+
+    def vms_named(self, name: str) -> list[LabVm]:
+        if self._by_name is None:
+            self._by_name = {}
+            for vm in self.vms:
+                self._by_name.setdefault(vm.name.casefold(), []).append(vm)
+        return self._by_name.get(name.casefold(), [])
+
+    def object_named(self, name: str) -> str | None:
+        """A monitored object's own spelling: VMs and hosts, found case-insensitively."""
+        if self._objects is None:
+            self._objects = {}
+            for vm in self.vms:
+                self._objects.setdefault(vm.name.casefold(), vm.name)
+                if vm.host:
+                    self._objects.setdefault(vm.host.casefold(), vm.host)
+        return self._objects.get(name.casefold())
+
     def fault(self, operation: str, *targets: str) -> Fault | None:
         return next((f for f in self.fail if f.applies(operation, targets)), None)
 
@@ -151,37 +180,67 @@ Outcome = tuple[bool, Any]  # (succeeded, result or the exception to raise)
 
 
 class LabStore:
-    """Reads and changes one lab file. One store per file per process (see `store_for`)."""
+    """Reads and changes one lab file. One store per file per process (see `store_for`).
+
+    Two copies of the lab are kept: a snapshot for readers, never changed once made, and the
+    committer's working copy, touched only by the commit thread. Each is trusted only while the file's
+    (mtime, size, inode) is the one it was read or written with, so another process's write is seen.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = FileLock(str(path.with_name(path.name + ".lock")), timeout=LOCK_TIMEOUT_S)
-        self._cache: tuple[tuple[int, int, int], Lab] | None = None
+        self._snapshot: tuple[tuple[int, int, int], Lab] | None = None
+        # (file key, lab, its text as last written): the text tells whether a commit changed anything
+        self._working: tuple[tuple[int, int, int] | None, Lab, str] | None = None
+        self._settings: tuple[tuple[int, int, int] | None, Latency, float] | None = None
+        self._settings_checked = 0.0
         self._pending: list[tuple[Callable[[Lab], Any], asyncio.Future[Any]]] = []
         self._committer: asyncio.Task[None] | None = None
 
     # -- reading -------------------------------------------------------------------------------------
 
+    def _parse_file(self) -> Lab:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise LabFileError(f"{self.path}: lab file not found") from None
+        except OSError as exc:
+            raise LabFileError(f"{self.path}: cannot read the lab file: {exc.strerror or exc}") from None
+        return parse_lab(text, self.path)
+
     def read(self) -> Lab:
         """The lab as it is on disk now (blocking; cached while the file is unchanged). Callers must
         not change the returned object: changes go through `change`."""
         key = _stat_key(self.path)
-        if key is None:
-            raise LabFileError(f"{self.path}: lab file not found")
-        if self._cache is not None and self._cache[0] == key:
-            return self._cache[1]
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise LabFileError(f"{self.path}: cannot read the lab file: {exc.strerror or exc}") from None
-        lab = parse_lab(text, self.path)
-        self._cache = (key, lab)
+        cached = self._snapshot  # one read: the commit thread may replace it meanwhile
+        if cached is not None and key is not None and cached[0] == key:
+            return cached[1]
+        lab = self._parse_file()
+        if key is not None:
+            self._snapshot = (key, lab)
+            self._settings = (key, lab.latency_s, lab.time_scale)
         return lab
 
     async def snapshot(self) -> Lab:
-        if self._cache is not None and self._cache[0] == _stat_key(self.path):
-            return self._cache[1]
+        cached = self._snapshot
+        if cached is not None and cached[0] == _stat_key(self.path):
+            return cached[1]
         return await asyncio.to_thread(self.read)
+
+    async def settings(self) -> tuple[Latency, float]:
+        """Latencies and time scale, without parsing the lab again after each of our own writes. Asked
+        before every operation, so the file is looked at (a stat costs ~70 µs on some file systems)
+        at most every SETTINGS_CHECK_S: an edited time_scale is seen within that time."""
+        settings = self._settings
+        now = time.monotonic()
+        if settings is None or (now - self._settings_checked > SETTINGS_CHECK_S
+                                and settings[0] != _stat_key(self.path)):
+            await self.snapshot()
+            settings = self._settings
+        self._settings_checked = now
+        assert settings is not None
+        return settings[1], settings[2]
 
     # -- changing ------------------------------------------------------------------------------------
 
@@ -190,12 +249,12 @@ class LabStore:
         lab = parse_lab(text, self.path)
         with self._lock:
             write_atomically(self.path, dump_lab(lab))
-            self._cache = None
+            self._working = None
 
     async def change(self, mutate: Callable[[Lab], T]) -> T:
         """Apply `mutate` to the current lab and write it back; returns what mutate returns. mutate
-        checks before it changes anything, and raises to refuse (the lab is then written only if it
-        changed something first, as consuming an injected fault does)."""
+        checks before it changes anything, and raises to refuse (what it changed first, such as a
+        consumed injected fault, is still written)."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
         self._pending.append((mutate, future))
@@ -227,18 +286,27 @@ class LabStore:
             raise LabFileError(f"{self.path}: the lab is locked by another run for more than "
                                f"{LOCK_TIMEOUT_S:.0f} s (lock file {self._lock.lock_file})") from None
         try:
-            self._cache = None  # re-read inside the lock: another process may have written
-            original = self.read()
-            lab = original.model_copy(deep=True)
+            key = _stat_key(self.path)
+            working = self._working
+            # Inside the lock: trust our working copy only if nobody wrote the file since we did.
+            if working is not None and key is not None and working[0] == key:
+                lab, before = working[1], working[2]
+            else:
+                lab = self._parse_file()
+                before = dump_lab(lab)
+            self._working = None  # until this commit is on disk
             outcomes: list[Outcome] = []
             for mutate in mutations:
                 try:
                     outcomes.append((True, mutate(lab)))
                 except Exception as exc:  # the operation's refusal, handed to its caller
                     outcomes.append((False, exc))
-            if lab != original:
-                write_atomically(self.path, dump_lab(lab))
-                self._cache = (_stat_key(self.path), lab)  # type: ignore[assignment]
+            text = dump_lab(lab)
+            if text != before:  # refusals alone leave the file as it was
+                write_atomically(self.path, text)
+                key = _stat_key(self.path)
+            self._working = (key, lab, text)
+            self._settings = (key, lab.latency_s, lab.time_scale)
             return outcomes
         finally:
             self._lock.release()

@@ -1,0 +1,2 @@
+"""Links in the designer: their conditions in words (summary, Qt-free) and the dialogs that edit links and
+junctions (editor)."""

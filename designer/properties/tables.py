@@ -1,0 +1,403 @@
+"""What kind of editor a property needs, how its value reads as editable text, and the table editors.
+
+Text in an editor always shows subscriptions the Opalis way and stores them as ids (designer.subscriptions).
+A value that does not fit its typed editor (a subscription in a number, a hand-edited file) is edited as
+text, never dropped: the engine validates and converts it, the form only keeps types right.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+from pydantic import BaseModel
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QAbstractScrollArea,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QMenu,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from designer.subscriptions import ScopeField, from_display, shown_text, to_display
+
+
+class _Missing:
+    """A key that is not in the properties dict (as opposed to a None value)."""
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
+
+_SCALARS: dict[Any, str] = {str: "text", bool: "bool", int: "int", float: "float", Any: "json"}
+_TRUE = {"true", "yes", "on", "1"}
+_FALSE = {"false", "no", "off", "0"}
+
+
+@dataclass(frozen=True)
+class Kind:
+    """The editor a property's annotation calls for.
+
+    name: text | int | float | bool | choice | json (scalars) or rows | list | dict (tables).
+    """
+
+    name: str
+    optional: bool = False
+    choices: tuple[Any, ...] = ()
+    item: Kind | None = None  # list items / dict values
+    model: type[BaseModel] | None = None  # the row model of `rows`
+
+    @property
+    def is_table(self) -> bool:
+        return self.name in ("rows", "list", "dict")
+
+
+def classify(annotation: Any) -> Kind:
+    """The Kind for a field annotation; unions other than `X | None` are edited as JSON."""
+    optional = False
+    if get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    if get_origin(annotation) in (Union, UnionType):
+        args = get_args(annotation)
+        rest = [a for a in args if a is not type(None)]
+        if len(rest) != 1:
+            return Kind("json", optional=len(rest) < len(args))
+        optional, annotation = True, rest[0]
+    origin, args = get_origin(annotation), get_args(annotation)
+    if annotation in _SCALARS:
+        return Kind(_SCALARS[annotation], optional)
+    if origin is Literal:
+        return Kind("choice", optional, choices=args)
+    if origin is list and args:
+        if inspect.isclass(args[0]) and issubclass(args[0], BaseModel):
+            return Kind("rows", optional, model=args[0])
+        if args[0] in _SCALARS and args[0] is not bool:
+            return Kind("list", optional, item=classify(args[0]))
+    if origin is dict and len(args) == 2 and args[0] is str and (
+            args[1] in _SCALARS or get_origin(args[1]) is Literal):
+        return Kind("dict", optional, item=classify(args[1]))
+    return Kind("json", optional)
+
+
+def fits(kind: Kind, value: Any) -> bool:
+    """Whether the typed editor for `kind` can show `value` without losing it."""
+    if value is MISSING or kind.name in ("text", "json"):
+        return True
+    if value is None:
+        return kind.optional
+    if kind.name == "bool":
+        return isinstance(value, bool)
+    if kind.name == "int":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind.name == "float":
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if kind.name == "choice":
+        return value in kind.choices
+    if kind.name == "rows":
+        assert kind.model is not None
+        known = set(kind.model.model_fields)
+        return isinstance(value, list) and all(isinstance(r, dict) and set(r) <= known for r in value)
+    if kind.name == "list":
+        return isinstance(value, list) and all(not isinstance(v, list | dict) for v in value)
+    if kind.name == "dict":
+        return isinstance(value, dict) and all(not isinstance(v, list | dict) for v in value.values())
+    return False
+
+
+class Naming:
+    """Activity ids and names of one runbook, for converting text between stored and shown forms."""
+
+    def __init__(self, names: dict[str, str], scope: Sequence[ScopeField] = ()) -> None:
+        self.names = {f.activity_id: f.activity_name for f in scope} | dict(names)
+        self.ids = {name: activity_id for activity_id, name in self.names.items()}
+
+    def show(self, text: str) -> str:
+        return to_display(text, self.names)
+
+    def store(self, text: str) -> str:
+        return from_display(text, self.ids)
+
+
+def text_of(kind: Kind, value: Any, naming: Naming) -> str:
+    """How a stored value reads in a text editor (None and a missing key read as empty)."""
+    if value is None or value is MISSING:
+        return ""
+    if isinstance(value, str):
+        shown = naming.show(value)
+        # JSON fields quote a string only when it would otherwise read back as another value.
+        return json.dumps(shown, ensure_ascii=False) if kind.name == "json" and _is_json(shown) else shown
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return json.dumps(_map_text(value, naming.show), ensure_ascii=False)
+
+
+def value_of(kind: Kind, text: str, naming: Naming) -> Any:
+    """The stored value of text typed into an editor of `kind`; text that does not convert stays text."""
+    try:
+        if kind.name == "int":
+            return int(text)
+        if kind.name == "float":
+            return float(text)
+        if kind.name == "json":
+            return _map_text(json.loads(text), naming.store)
+    except ValueError:  # json.JSONDecodeError is a ValueError
+        pass
+    if kind.name == "bool" and text.strip().casefold() in _TRUE | _FALSE:
+        return text.strip().casefold() in _TRUE
+    return naming.store(text)
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _map_text(value: Any, convert: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return convert(value)
+    if isinstance(value, list):
+        return [_map_text(v, convert) for v in value]
+    if isinstance(value, dict):
+        return {k: _map_text(v, convert) for k, v in value.items()}
+    return value
+
+
+def scope_menu(parent: QWidget, scope: Sequence[ScopeField], pick: Callable[[ScopeField], None]) -> QMenu:
+    """The published data a property may subscribe to, one submenu per ancestor activity."""
+    menu = QMenu(parent)
+    submenus: dict[str, QMenu] = {}
+    for field in scope:
+        if field.activity_id not in submenus:
+            submenus[field.activity_id] = menu.addMenu(field.activity_name)
+        action = submenus[field.activity_id].addAction(field.field)
+        action.triggered.connect(lambda _checked=False, f=field: pick(f))
+    return menu
+
+
+def scope_button(parent: QWidget, scope: Sequence[ScopeField],
+                 pick: Callable[[ScopeField], None]) -> QToolButton:
+    """The "{…}" button that inserts a subscription to published data of an earlier activity."""
+    button = QToolButton(parent)
+    button.setText("{…}")
+    button.setToolTip("Subscribe to published data of an earlier activity")
+    button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+    button.setMenu(scope_menu(button, scope, pick))
+    button.setEnabled(bool(scope))
+    return button
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    kind: Kind
+    default: Any = MISSING  # MISSING: required
+    description: str = ""
+
+
+_CHECK = Qt.ItemDataRole.UserRole + 1  # a checkbox cell
+_SET = Qt.ItemDataRole.UserRole + 2  # a checkbox cell the file or the user set (unset: omitted)
+_KEY = Kind("key")  # dict keys are plain text: they never subscribe
+
+
+class EditTable(QWidget):
+    """A list of sub-models (one column per field), a list of scalars, or a dict (key, value).
+
+    Empty cells are left out of a row and empty rows out of the list, so a row being typed in does not
+    become a half-written entry. `changed` fires once per committed cell edit, add or remove that changes
+    `value()`.
+    """
+
+    changed = Signal()
+
+    def __init__(self, kind: Kind, value: Any, scope: Sequence[ScopeField], naming: Naming,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._kind, self._naming, self._filling = kind, naming, False
+        self._columns = self._columns_of(kind)
+        self.table = QTableWidget(0, len(self._columns), self)
+        self.table.setHorizontalHeaderLabels([c.key for c in self._columns])
+        for i, column in enumerate(self._columns):
+            self.table.horizontalHeaderItem(i).setToolTip(column.description)
+        self.table.verticalHeader().hide()
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        for i, column in enumerate(self._columns):
+            fixed = column.kind.name in ("choice", "bool")
+            header.setSectionResizeMode(i, QHeaderView.ResizeMode.ResizeToContents if fixed
+                                        else QHeaderView.ResizeMode.Stretch)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
+        self.table.setMaximumHeight(240)
+        self.add_button = QPushButton("Add", self)
+        self.remove_button = QPushButton("Remove", self)
+        self.scope_button = scope_button(self, scope, self._pick)
+        self.scope_button.setToolTip("Subscribe: append published data of an earlier activity to the "
+                                     "selected cell")
+        buttons = QHBoxLayout()
+        for button in (self.add_button, self.remove_button, self.scope_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.table)
+        layout.addLayout(buttons)
+        for row in self._rows_of(value):
+            self._append(row)
+        self._last = self.value()
+        self.add_button.clicked.connect(self.add_row)
+        self.remove_button.clicked.connect(self.remove_rows)
+        self.table.cellChanged.connect(self._cell_changed)
+
+    @staticmethod
+    def _columns_of(kind: Kind) -> list[Column]:
+        if kind.name == "rows":
+            assert kind.model is not None
+            return [Column(name, classify(info.annotation),
+                           MISSING if info.is_required() else info.get_default(call_default_factory=True),
+                           info.description or "") for name, info in kind.model.model_fields.items()]
+        assert kind.item is not None
+        if kind.name == "list":
+            return [Column("value", kind.item)]
+        return [Column("key", _KEY), Column("value", kind.item)]
+
+    def _rows_of(self, value: Any) -> list[dict[str, Any]]:
+        if value is MISSING or value is None:
+            return []
+        if self._kind.name == "rows":
+            return list(value)
+        if self._kind.name == "list":
+            return [{"value": v} for v in value]
+        return [{"key": k, "value": v} for k, v in value.items()]
+
+    def value(self) -> Any:
+        """The edited value: list of dicts, list of scalars or dict, as the runbook stores it."""
+        rows = [cells for r in range(self.table.rowCount()) if (cells := self._row_value(r))]
+        if self._kind.name == "rows":
+            return rows
+        if self._kind.name == "list":
+            return [cells["value"] for cells in rows if "value" in cells]
+        return {cells["key"]: cells.get("value", "") for cells in rows if "key" in cells}
+
+    def add_row(self) -> None:
+        """Append an empty row and start editing its first text cell."""
+        row = self._append({})
+        first = next((i for i, c in enumerate(self._columns) if c.kind.name != "choice"), 0)
+        self.table.setCurrentCell(row, first)
+        item = self.table.item(row, first)
+        if item is not None and not item.data(_CHECK):
+            self.table.editItem(item)
+
+    def remove_rows(self) -> None:
+        """Remove the selected rows (or the current one)."""
+        rows = {index.row() for index in self.table.selectionModel().selectedRows()}
+        if not rows and self.table.currentRow() >= 0:
+            rows = {self.table.currentRow()}
+        for row in sorted(rows, reverse=True):
+            self.table.removeRow(row)
+        self._commit()
+
+    def _append(self, cells: dict[str, Any]) -> int:
+        self._filling = True
+        try:
+            row = self.table.rowCount()
+            self.table.insertRow(row)
+            for col, column in enumerate(self._columns):
+                self._fill_cell(row, col, column, cells.get(column.key, MISSING))
+        finally:
+            self._filling = False
+        return row
+
+    def _fill_cell(self, row: int, col: int, column: Column, value: Any) -> None:
+        kind = column.kind
+        if kind.name == "choice" and fits(kind, value):
+            self.table.setCellWidget(row, col, self._combo(column, value))
+            return
+        item = QTableWidgetItem()
+        item.setToolTip(column.description)
+        if kind.name == "bool" and fits(kind, value):
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+                          | Qt.ItemFlag.ItemIsUserCheckable)
+            shown = value if value is not MISSING else column.default is True
+            item.setCheckState(Qt.CheckState.Checked if shown else Qt.CheckState.Unchecked)
+            item.setData(_CHECK, True)
+            item.setData(_SET, value is not MISSING)
+        elif kind is _KEY:
+            item.setText("" if value is MISSING else str(value))
+        else:
+            item.setText(text_of(kind, value, self._naming))
+        self.table.setItem(row, col, item)
+
+    def _combo(self, column: Column, value: Any) -> QComboBox:
+        combo = QComboBox(self.table)
+        combo.setToolTip(column.description)
+        # Item 0 is "not set": the row model's default applies, or the validation asks for a value.
+        combo.addItem("" if column.default is MISSING else f"{column.default} (default)")
+        for choice in column.kind.choices:
+            combo.addItem(str(choice))
+        combo.setCurrentIndex(0 if value is MISSING else column.kind.choices.index(value) + 1)
+        combo.currentIndexChanged.connect(lambda _index: self._commit())
+        return combo
+
+    def _row_value(self, row: int) -> dict[str, Any]:
+        cells: dict[str, Any] = {}
+        for col, column in enumerate(self._columns):
+            value = self._cell_value(row, col, column)
+            if value is not MISSING:
+                cells[column.key] = value
+        return cells
+
+    def _cell_value(self, row: int, col: int, column: Column) -> Any:
+        combo = self.table.cellWidget(row, col)
+        if isinstance(combo, QComboBox):
+            index = combo.currentIndex()
+            return column.kind.choices[index - 1] if index > 0 else MISSING
+        item = self.table.item(row, col)
+        if item is None:
+            return MISSING
+        if item.data(_CHECK):
+            return item.checkState() == Qt.CheckState.Checked if item.data(_SET) else MISSING
+        text = item.text()
+        if text == "":
+            return MISSING
+        return text if column.kind is _KEY else value_of(column.kind, text, self._naming)
+
+    def _cell_changed(self, row: int, col: int) -> None:
+        if self._filling:
+            return
+        item = self.table.item(row, col)
+        if item is not None and item.data(_CHECK) and not item.data(_SET):
+            self._filling = True  # marking the cell as set is bookkeeping, not an edit
+            item.setData(_SET, True)
+            self._filling = False
+        self._commit()
+
+    def _pick(self, field: ScopeField) -> None:
+        item = self.table.currentItem()
+        if item is None or item.data(_CHECK) or self._columns[item.column()].kind is _KEY:
+            return
+        item.setText(item.text() + shown_text(field))
+
+    def _commit(self) -> None:
+        value = self.value()
+        if value != self._last:
+            self._last = value
+            self.changed.emit()
