@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import networkx as nx
+from pydantic import BaseModel
 
 from .model import Activity, Link, Note, Runbook
 
@@ -20,6 +21,7 @@ ChangeKind = Literal["reset", "meta", "activity_added", "activity_removed", "act
                      "link_added", "link_removed", "link_changed", "note_added", "note_removed",
                      "note_changed"]
 LinkKey = tuple[str, str]
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +31,21 @@ class Change:
 
 
 Listener = Callable[[Change], None]
+
+
+def changed_copy(model: M, **changes: Any) -> M:
+    """A copy with some fields changed. A field set back to None (its "absent" value) is no longer
+    marked as set, so the saved file drops the key instead of writing null."""
+    copy = model.model_copy(update=changes)
+    for key, value in changes.items():
+        if value is None and model_field_default_is_none(type(model), key):
+            copy.__pydantic_fields_set__.discard(key)
+    return copy
+
+
+def model_field_default_is_none(cls: type[BaseModel], key: str) -> bool:
+    field = cls.model_fields.get(key)
+    return field is not None and field.default is None and field.default_factory is None
 
 
 def slug(name: str) -> str:
@@ -155,7 +172,7 @@ class Document:
     def update_activity(self, activity_id: str, **changes: Any) -> Activity:
         """Change some fields of an activity (marked as set, so they are saved); returns the old one."""
         old = self.activity(activity_id)
-        return self.replace_activity(old.model_copy(update=changes))
+        return self.replace_activity(changed_copy(old, **changes))
 
     # -- links ---------------------------------------------------------------------------------------
 

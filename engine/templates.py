@@ -133,3 +133,23 @@ def render_value(value: Any, lookup: Callable[[Reference], Any]) -> Any:
     if isinstance(value, list):
         return [render_value(v, lookup) for v in value]
     return value
+
+
+def rename_references(value: Any, renamed: dict[str, str]) -> Any:
+    """The same JSON value with references to the renamed activities rewritten (all at once, so a
+    chain a->b, b->c never turns a into c); the rest of the text, escapes included, is kept as is."""
+    if isinstance(value, str):
+        if "{{" not in value:
+            return value
+
+        def swap(match: re.Match[str]) -> str:
+            if match.group(1) or match.group(2) not in renamed:
+                return match.group(0)
+            return "{{" + renamed[match.group(2)] + "." + match.group(3) + "}}"
+
+        return _REFERENCE.sub(swap, value)
+    if isinstance(value, dict):
+        return {k: rename_references(v, renamed) for k, v in value.items()}
+    if isinstance(value, list):
+        return [rename_references(v, renamed) for v in value]
+    return value

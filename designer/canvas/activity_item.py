@@ -1,0 +1,194 @@
+"""An activity on the canvas: a box with its icon, name and type, an output handle to drag links
+from, and markers for validation problems. Painted by level of detail; no widgets inside."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsObject,
+    QGraphicsSceneMouseEvent,
+    QStyleOptionGraphicsItem,
+)
+
+from . import style
+
+if TYPE_CHECKING:
+    from .scene import RunbookScene
+
+
+class ActivityItem(QGraphicsObject):
+    def __init__(self, activity_id: str) -> None:
+        super().__init__()
+        self.activity_id = activity_id
+        self.name = activity_id
+        self.type_label = ""
+        self.icon = ""
+        self.color = "#5b7fa6"
+        self.enabled = True
+        self.junction = False
+        self.errors: list[str] = []
+        self.warnings: list[str] = []
+        self.overlay: dict[str, Any] = {}  # run state painted on top (the run view sets it)
+        self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsMovable
+                      | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
+                      | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.setAcceptHoverEvents(True)
+        self.setZValue(1)
+
+    # -- model -------------------------------------------------------------------------------------
+
+    def set_info(self, *, name: str, type_label: str, icon: str, color: str, enabled: bool,
+                 junction: bool) -> None:
+        self.name, self.type_label, self.icon, self.color = name, type_label, icon, color
+        self.enabled, self.junction = enabled, junction
+        self._refresh_tooltip()
+        self.update()
+
+    def set_problems(self, errors: list[str], warnings: list[str]) -> None:
+        if (errors, warnings) != (self.errors, self.warnings):
+            self.errors, self.warnings = errors, warnings
+            self._refresh_tooltip()
+            self.update()
+
+    def _refresh_tooltip(self) -> None:
+        lines = [f"<b>{self.name}</b> <span style='color:#6b7785'>({self.activity_id})</span>",
+                 self.type_label]
+        lines += [f"<span style='color:#d64545'>✖ {m}</span>" for m in self.errors]
+        lines += [f"<span style='color:#b07d00'>⚠ {m}</span>" for m in self.warnings]
+        self.setToolTip("<br>".join(lines))
+
+    # -- geometry ----------------------------------------------------------------------------------
+
+    def box(self) -> QRectF:
+        return QRectF(0, 0, style.NODE_WIDTH, style.NODE_HEIGHT)
+
+    def handle_center(self) -> QPointF:
+        return QPointF(style.NODE_WIDTH, style.NODE_HEIGHT / 2)
+
+    def handle_rect(self) -> QRectF:
+        r = style.HANDLE_RADIUS + 3  # a little larger than drawn: easier to grab
+        c = self.handle_center()
+        return QRectF(c.x() - r, c.y() - r, 2 * r, 2 * r)
+
+    def output_point(self) -> QPointF:
+        return self.mapToScene(self.handle_center())
+
+    def input_point(self) -> QPointF:
+        return self.mapToScene(QPointF(0, style.NODE_HEIGHT / 2))
+
+    def boundingRect(self) -> QRectF:
+        pad = style.HANDLE_RADIUS + 4
+        return self.box().adjusted(-4, -10, pad, 4)
+
+    def shape(self) -> QPainterPath:
+        path = QPainterPath()
+        path.addRect(self.box().adjusted(0, 0, style.HANDLE_RADIUS + 2, 0))
+        return path
+
+    # -- painting ----------------------------------------------------------------------------------
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: Any = None) -> None:
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())
+        color = QColor(self.color)
+        selected = self.isSelected()
+        border = style.SELECTED if selected else (style.ERROR if self.errors else style.NODE_BORDER)
+        pen = QPen(border, 2.4 if selected else 1.2)
+        if not self.enabled:
+            pen.setStyle(Qt.PenStyle.DashLine)
+        box = self.box()
+        if lod < style.LOD_PLAIN:  # far away: a plain coloured box, cheap to draw by the thousand
+            painter.setPen(pen)
+            painter.setBrush(color if self.enabled else style.MUTED)
+            painter.drawRect(box)
+            return
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(pen)
+        painter.setBrush(style.NODE_FILL if self.enabled else QColor("#eef0f2"))
+        painter.drawRoundedRect(box, 6, 6)
+        band = QRectF(0, 0, 44, style.NODE_HEIGHT)
+        path = QPainterPath()
+        path.addRoundedRect(band, 6, 6)
+        path.addRect(QRectF(22, 0, 22, style.NODE_HEIGHT))
+        painter.setPen(Qt.PenStyle.NoPen)
+        tint = QColor(color)
+        tint.setAlpha(40 if self.enabled else 20)
+        painter.setBrush(tint)
+        painter.drawPath(path.simplified())
+        icon = style.icon_pixmap(self.icon, self.color if self.enabled else "#9aa3ad")
+        painter.drawPixmap(QPointF(8, (style.NODE_HEIGHT - style.ICON_SIZE) / 2), icon)
+        painter.setPen(style.TEXT if self.enabled else style.MUTED)
+        painter.setFont(style.name_font())
+        text_box = QRectF(50, 8, style.NODE_WIDTH - 56, 28)
+        painter.drawText(text_box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
+                         | Qt.TextFlag.TextWordWrap,
+                         painter.fontMetrics().elidedText(self.name, Qt.TextElideMode.ElideRight, 220))
+        painter.setFont(style.small_font())
+        painter.setPen(style.MUTED)
+        painter.drawText(QRectF(50, 38, style.NODE_WIDTH - 56, 16), Qt.AlignmentFlag.AlignLeft,
+                         painter.fontMetrics().elidedText(self.type_label, Qt.TextElideMode.ElideRight,
+                                                          style.NODE_WIDTH - 56))
+        self._paint_handle(painter, color)
+        self._paint_markers(painter)
+        self._paint_overlay(painter)
+
+    def _paint_handle(self, painter: QPainter, color: QColor) -> None:
+        painter.setPen(QPen(style.NODE_FILL, 1.5))
+        painter.setBrush(color)
+        painter.drawEllipse(self.handle_center(), style.HANDLE_RADIUS, style.HANDLE_RADIUS)
+
+    def _paint_markers(self, painter: QPainter) -> None:
+        if not (self.errors or self.warnings):
+            return
+        marker = style.ERROR if self.errors else style.WARNING
+        center = QPointF(style.NODE_WIDTH - 10, 0)
+        painter.setPen(QPen(style.NODE_FILL, 1.5))
+        painter.setBrush(QBrush(marker))
+        painter.drawEllipse(center, 8, 8)
+        painter.setPen(style.NODE_FILL)
+        painter.setFont(style.name_font())
+        painter.drawText(QRectF(center.x() - 8, center.y() - 8, 16, 16), Qt.AlignmentFlag.AlignCenter, "!")
+
+    def _paint_overlay(self, painter: QPainter) -> None:
+        """Hook for the run view (state colour, instance badges); nothing while editing."""
+
+    # -- interaction -------------------------------------------------------------------------------
+
+    def runbook_scene(self) -> RunbookScene:
+        return self.scene()  # type: ignore[return-value]
+
+    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.handle_rect().contains(event.pos()):
+            self.runbook_scene().begin_link(self, event.scenePos())
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        if self.runbook_scene().linking:
+            self.runbook_scene().drag_link(event.scenePos())
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        if self.runbook_scene().linking:
+            self.runbook_scene().end_link(event.scenePos())
+            return
+        super().mouseReleaseEvent(event)
+
+    def hoverMoveEvent(self, event: Any) -> None:
+        over_handle = self.handle_rect().contains(event.pos())
+        self.setCursor(Qt.CursorShape.CrossCursor if over_handle else Qt.CursorShape.ArrowCursor)
+        super().hoverMoveEvent(event)
+
+    def mouseDoubleClickEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        self.runbook_scene().edit_requested.emit("activity", self.activity_id)
+
+    def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: Any) -> Any:
+        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged and self.scene() is not None:
+            self.runbook_scene().activity_moved_live(self.activity_id)
+        return super().itemChange(change, value)

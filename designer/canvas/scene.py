@@ -1,0 +1,252 @@
+"""The scene mirrors an engine.document.Document: one item per activity, link and note, rebuilt or
+updated from the document's change events. User gestures (moving, drawing a link, double-clicking) are
+reported as signals; the main window turns them into undoable commands on the document."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtCore import QPointF, Signal
+from PySide6.QtGui import QPen
+from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene, QGraphicsSceneMouseEvent
+
+from designer.links.summary import link_kind, link_summary
+from engine.document import Change, Document
+from engine.errors import Problem
+from engine.registry import Registry
+
+from . import style
+from .activity_item import ActivityItem
+from .link_item import LinkItem, curve
+from .note_item import NoteItem
+
+LinkKey = tuple[str, str]
+Moves = dict[str, tuple[tuple[int, int], tuple[int, int]]]
+
+
+class RunbookScene(QGraphicsScene):
+    edit_requested = Signal(str, str)  # ("activity", id) | ("link", "from->to") | ("note", index)
+    link_requested = Signal(str, str)  # the user drew a link that may be added
+    moved = Signal(dict, dict)  # {activity id: (old at, new at)}, {note index: (old at, new at)}
+    message = Signal(str)  # for the status bar: why a link was refused, ...
+
+    def __init__(self, document: Document, registry: Registry) -> None:
+        super().__init__()
+        self.document = document
+        self.registry = registry
+        self.snap_to_grid = True
+        self.activity_items: dict[str, ActivityItem] = {}
+        self.link_items: dict[LinkKey, LinkItem] = {}
+        self.note_items: list[NoteItem] = []
+        self.linking = False
+        self._link_source: ActivityItem | None = None
+        self._rubber_link: QGraphicsPathItem | None = None
+        self.setBackgroundBrush(style.BACKGROUND)
+        document.subscribe(self._on_change)
+        self.rebuild()
+
+    # -- from the document -------------------------------------------------------------------------
+
+    def rebuild(self) -> None:
+        self.clear()
+        self.activity_items.clear()
+        self.link_items.clear()
+        self.note_items = []
+        self._rubber_link = None
+        for activity in self.document.activities:
+            self._add_activity_item(activity.id)
+        for link in self.document.links:
+            self._add_link_item((link.from_, link.to))
+        self._rebuild_notes()
+
+    def _on_change(self, change: Change) -> None:
+        kind, key = change.kind, change.key
+        if kind == "reset":
+            self.rebuild()
+        elif kind == "activity_added":
+            self._add_activity_item(str(key))
+        elif kind == "activity_removed":
+            item = self.activity_items.pop(str(key), None)
+            if item is not None:
+                self.removeItem(item)
+        elif kind == "activity_changed":
+            self.refresh_activity(str(key))
+            self._refresh_link_texts()  # names appear in link summaries
+        elif kind == "link_added":
+            self._add_link_item(key)  # type: ignore[arg-type]
+        elif kind == "link_removed":
+            link_item = self.link_items.pop(key, None)  # type: ignore[arg-type]
+            if link_item is not None:
+                self.removeItem(link_item)
+        elif kind == "link_changed":
+            self.refresh_link(key)  # type: ignore[arg-type]
+        elif kind.startswith("note_"):
+            self._rebuild_notes()
+
+    def _add_activity_item(self, activity_id: str) -> None:
+        item = ActivityItem(activity_id)
+        self.activity_items[activity_id] = item
+        self.addItem(item)
+        self.refresh_activity(activity_id)
+
+    def refresh_activity(self, activity_id: str) -> None:
+        item = self.activity_items.get(activity_id)
+        if item is None:
+            return
+        activity = self.document.activity(activity_id)
+        kind = self.registry.get(activity.type)
+        type_label = kind.display_name if kind else f"{activity.type} (unknown)"
+        item.set_info(name=activity.name, type_label=type_label,
+                      icon=kind.icon if kind else "", color=kind.color if kind else "#9aa3ad",
+                      enabled=activity.enabled, junction=bool(kind and kind.kind == "junction"))
+        if (item.pos().x(), item.pos().y()) != activity.at:
+            item.setPos(QPointF(*activity.at))
+        self.update_links_of(activity_id)
+
+    def _add_link_item(self, key: LinkKey) -> None:
+        item = LinkItem(*key)
+        self.link_items[key] = item
+        self.addItem(item)
+        self.refresh_link(key)
+
+    def refresh_link(self, key: LinkKey) -> None:
+        item = self.link_items.get(key)
+        link = self.document.link(*key)
+        if item is None or link is None:
+            return
+        item.set_info(summary=link_summary(link, self.names()), kind=link_kind(link), enabled=link.enabled,
+                      color=link.color)
+        self._place_link(item)
+
+    def _refresh_link_texts(self) -> None:
+        for key in self.link_items:
+            self.refresh_link(key)
+
+    def _place_link(self, item: LinkItem) -> None:
+        source = self.activity_items.get(item.source)
+        target = self.activity_items.get(item.target)
+        if source is not None and target is not None:
+            item.set_ends(source.output_point(), target.input_point())
+
+    def update_links_of(self, activity_id: str) -> None:
+        for (source, target), item in self.link_items.items():
+            if activity_id in (source, target):
+                self._place_link(item)
+
+    def _rebuild_notes(self) -> None:
+        for item in self.note_items:
+            self.removeItem(item)
+        self.note_items = []
+        for index, note in enumerate(self.document.runbook.notes or []):
+            item = NoteItem(index)
+            item.set_info(note.text, note.size)
+            item.setPos(QPointF(*note.at))
+            self.addItem(item)
+            self.note_items.append(item)
+
+    def names(self) -> dict[str, str]:
+        return {a.id: a.name for a in self.document.activities}
+
+    # -- validation markers --------------------------------------------------------------------------
+
+    def show_problems(self, problems: list[Problem]) -> None:
+        per_activity: dict[str, tuple[list[str], list[str]]] = {}
+        per_link: dict[LinkKey, tuple[list[str], list[str]]] = {}
+        for problem in problems:
+            text = f"{problem.key}: {problem.message}" if problem.key else problem.message
+            if problem.link is not None:
+                bucket = per_link.setdefault(problem.link, ([], []))
+            elif problem.activity is not None:
+                bucket = per_activity.setdefault(problem.activity, ([], []))
+            else:
+                continue
+            bucket[0 if problem.severity == "error" else 1].append(text)
+        for activity_id, item in self.activity_items.items():
+            item.set_problems(*per_activity.get(activity_id, ([], [])))
+        for key, link_item in self.link_items.items():
+            link_item.set_problems(*per_link.get(key, ([], [])))
+
+    # -- selection -----------------------------------------------------------------------------------
+
+    def selected_activity_ids(self) -> list[str]:
+        return [i.activity_id for i in self.selectedItems() if isinstance(i, ActivityItem)]
+
+    def selected_link_keys(self) -> list[LinkKey]:
+        return [i.key for i in self.selectedItems() if isinstance(i, LinkItem)]
+
+    def selected_note_indices(self) -> list[int]:
+        return sorted(i.index for i in self.selectedItems() if isinstance(i, NoteItem))
+
+    def select_only(self, activity_ids: Iterable[str] = (), link_keys: Iterable[LinkKey] = ()) -> None:
+        self.clearSelection()
+        for activity_id in activity_ids:
+            if activity_id in self.activity_items:
+                self.activity_items[activity_id].setSelected(True)
+        for key in link_keys:
+            if key in self.link_items:
+                self.link_items[key].setSelected(True)
+
+    # -- gestures ------------------------------------------------------------------------------------
+
+    def activity_moved_live(self, activity_id: str) -> None:
+        self.update_links_of(activity_id)
+
+    def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        super().mouseReleaseEvent(event)
+        self._report_moves()
+
+    def _report_moves(self) -> None:
+        """After a drag, snap what moved and report old and new positions (one undoable move)."""
+        moves: Moves = {}
+        for activity in self.document.activities:
+            item = self.activity_items.get(activity.id)
+            if item is None:
+                continue
+            new = (style.snap(item.x(), self.snap_to_grid), style.snap(item.y(), self.snap_to_grid))
+            if new != activity.at:
+                moves[activity.id] = (activity.at, new)
+        note_moves = {}
+        for item in self.note_items:
+            note = (self.document.runbook.notes or [])[item.index]
+            new = (style.snap(item.x(), self.snap_to_grid), style.snap(item.y(), self.snap_to_grid))
+            if new != note.at:
+                note_moves[item.index] = (note.at, new)
+        if moves or note_moves:
+            self.moved.emit(moves, note_moves)
+
+    def begin_link(self, source: ActivityItem, at: QPointF) -> None:
+        self.linking = True
+        self._link_source = source
+        self._rubber_link = QGraphicsPathItem()
+        pen = QPen(style.SELECTED, 1.6)
+        pen.setDashPattern([4, 3])
+        self._rubber_link.setPen(pen)
+        self._rubber_link.setZValue(5)
+        self.addItem(self._rubber_link)
+        self.drag_link(at)
+
+    def drag_link(self, at: QPointF) -> None:
+        if self._rubber_link is not None and self._link_source is not None:
+            self._rubber_link.setPath(curve(self._link_source.output_point(), at))
+
+    def end_link(self, at: QPointF) -> None:
+        source = self._link_source
+        self.linking = False
+        self._link_source = None
+        if self._rubber_link is not None:
+            self.removeItem(self._rubber_link)
+            self._rubber_link = None
+        target = self.activity_at(at)
+        if source is None or target is None:
+            return
+        refusal = self.document.link_refusal(source.activity_id, target.activity_id)
+        if refusal:
+            self.message.emit(f"Link refused: {refusal}")
+            return
+        self.link_requested.emit(source.activity_id, target.activity_id)
+
+    def activity_at(self, at: QPointF) -> ActivityItem | None:
+        for item in self.items(at):
+            if isinstance(item, ActivityItem):
+                return item
+        return None

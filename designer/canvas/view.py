@@ -1,0 +1,159 @@
+"""The view around the scene: zoom with the wheel, pan with the middle button (or Space + drag),
+rubber-band selection, fit all / fit selection, a cached grid, and drops from the palette."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QWidget
+
+from . import style
+
+ACTIVITY_MIME = "application/x-interlock-activity-type"
+MIN_ZOOM, MAX_ZOOM = 0.1, 3.0
+
+
+class RunbookView(QGraphicsView):
+    activity_dropped = Signal(str, QPointF)  # type name, scene position
+    zoom_changed = Signal(float)
+
+    def __init__(self, scene: QGraphicsScene, parent: QWidget | None = None) -> None:
+        super().__init__(scene, parent)
+        self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+        self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.MinimalViewportUpdate)
+        self.setCacheMode(QGraphicsView.CacheModeFlag.CacheBackground)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontSavePainterState)
+        self.setAcceptDrops(True)
+        self.setSceneRect(QRectF(-5000, -5000, 20000, 20000))
+        self._panning: QPointF | None = None
+        self._space_down = False
+
+    # -- zoom ----------------------------------------------------------------------------------------
+
+    def zoom(self) -> float:
+        return self.transform().m11()
+
+    def set_zoom(self, factor: float) -> None:
+        factor = max(MIN_ZOOM, min(MAX_ZOOM, factor))
+        self.setTransform(self.transform().fromScale(factor, factor))
+        self.zoom_changed.emit(factor)
+
+    def zoom_by(self, step: float) -> None:
+        self.set_zoom(self.zoom() * step)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:  # Shift+wheel scrolls sideways
+            super().wheelEvent(event)
+            return
+        self.zoom_by(1.15 if event.angleDelta().y() > 0 else 1 / 1.15)
+
+    def fit(self, rect: QRectF) -> None:
+        if rect.isEmpty():
+            return
+        self.fitInView(rect.adjusted(-40, -40, 40, 40), Qt.AspectRatioMode.KeepAspectRatio)
+        if self.zoom() > 1.0:  # a small runbook is shown at its natural size, not blown up
+            self.set_zoom(1.0)
+            self.centerOn(rect.center())
+        self.zoom_changed.emit(self.zoom())
+
+    def fit_all(self) -> None:
+        self.fit(self.scene().itemsBoundingRect())
+
+    def fit_selection(self) -> None:
+        rect = QRectF()
+        for item in self.scene().selectedItems():
+            rect = rect.united(item.sceneBoundingRect())
+        self.fit(rect if not rect.isEmpty() else self.scene().itemsBoundingRect())
+
+    # -- pan -----------------------------------------------------------------------------------------
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space_down = True
+            self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+        super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space_down = False
+            self.viewport().unsetCursor()
+        super().keyReleaseEvent(event)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.MiddleButton or (
+                self._space_down and event.button() == Qt.MouseButton.LeftButton):
+            self._panning = event.position()
+            self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._panning is not None:
+            delta = event.position() - self._panning
+            self._panning = event.position()
+            self.horizontalScrollBar().setValue(int(self.horizontalScrollBar().value() - delta.x()))
+            self.verticalScrollBar().setValue(int(self.verticalScrollBar().value() - delta.y()))
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self._panning is not None:
+            self._panning = None
+            self.viewport().unsetCursor()
+            return
+        super().mouseReleaseEvent(event)
+
+    # -- background ----------------------------------------------------------------------------------
+
+    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
+        painter.fillRect(rect, style.BACKGROUND)
+        if self.zoom() < 0.5:
+            return  # a dense grid far away is noise, and slow
+        painter.setPen(style.GRID_COLOR)
+        step = style.GRID * (2 if self.zoom() < 0.8 else 1)
+        left = int(rect.left()) - int(rect.left()) % step
+        top = int(rect.top()) - int(rect.top()) % step
+        lines = []
+        x = left
+        while x < rect.right():
+            lines.append((QPointF(x, rect.top()), QPointF(x, rect.bottom())))
+            x += step
+        y = top
+        while y < rect.bottom():
+            lines.append((QPointF(rect.left(), y), QPointF(rect.right(), y)))
+            y += step
+        for start, end in lines:
+            painter.drawLine(start, end)
+
+    # -- drops from the palette ----------------------------------------------------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasFormat(ACTIVITY_MIME):
+            event.acceptProposedAction()
+        else:
+            super().dragEnterEvent(event)
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if event.mimeData().hasFormat(ACTIVITY_MIME):
+            event.acceptProposedAction()
+        else:
+            super().dragMoveEvent(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        if not event.mimeData().hasFormat(ACTIVITY_MIME):
+            super().dropEvent(event)
+            return
+        type_name = bytes(event.mimeData().data(ACTIVITY_MIME).data()).decode()
+        self.activity_dropped.emit(type_name, self.mapToScene(event.position().toPoint()))
+        event.acceptProposedAction()

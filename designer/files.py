@@ -1,0 +1,28 @@
+"""Opening runbook files for editing, through the engine's reader: a valid file opens; a file whose
+structure is sound but has mistakes (unknown type, broken subscription, cycle) opens too, so the
+mistakes can be fixed with their markers; anything else is refused with every located problem."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from engine.errors import RunbookError
+from engine.fileio import load_runbook
+from engine.model import Runbook
+from engine.registry import Registry
+
+
+def open_for_editing(path: str | Path, registry: Registry) -> Runbook:
+    try:
+        return load_runbook(path, registry)
+    except RunbookError as exc:
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            runbook = Runbook.model_validate(data, by_name=False)
+        except (OSError, ValueError, ValidationError):
+            raise exc from None
+        runbook._path = str(Path(path).resolve())
+        return runbook

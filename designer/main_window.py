@@ -1,0 +1,439 @@
+"""The designer's main window: palette, canvas, properties, problems and undo history; File, Edit,
+View and Runbook menus with the platform's standard shortcuts; window layout and recent files kept in
+QSettings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QPointF, QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QUndoView,
+    QWidget,
+)
+
+from engine.document import Document
+from engine.errors import RunbookError
+from engine.fileio import save_runbook
+from engine.model import Activity, Link, Note, Runbook
+from engine.registry import Registry
+
+from . import clipboard, commands
+from .canvas.scene import RunbookScene
+from .canvas.view import RunbookView
+from .files import open_for_editing
+from .inspector import Inspector
+from .layout import layered_positions
+from .links.editor import LinkDialog
+from .palette import Palette
+from .problems import ProblemsPanel
+from .scope import as_tuples, scope_fields
+from .validation import LiveValidator
+
+FILE_FILTER = "Interlock runbooks (*.json);;All files (*)"
+MAX_RECENT = 8
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, registry: Registry | None = None, settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.registry = registry or Registry.from_entry_points()
+        self.settings = settings or QSettings("Interlock", "Designer")
+        self.path: Path | None = None
+        self.document = Document(Runbook(name="New Runbook"))
+        self.undo_stack = QUndoStack(self)
+        self.scene = RunbookScene(self.document, self.registry)
+        self.scene.setParent(self)  # destroyed with the window, not at interpreter exit
+        self.view = RunbookView(self.scene)
+        self.setCentralWidget(self.view)
+        self.palette = Palette(self.registry)
+        self.inspector = Inspector(self.document, self.registry)
+        self.problems = ProblemsPanel()
+        self.validator = LiveValidator(self.document, self.registry, self)
+        self.docks = {
+            "palette": self._dock("Activities", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea),
+            "properties": self._dock("Properties", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea),
+            "problems": self._dock("Problems", self.problems, Qt.DockWidgetArea.BottomDockWidgetArea),
+            "history": self._dock("Undo history", QUndoView(self.undo_stack),
+                                  Qt.DockWidgetArea.BottomDockWidgetArea),
+        }
+        self.tabifyDockWidget(self.docks["problems"], self.docks["history"])
+        self.docks["problems"].raise_()
+        self.resizeDocks([self.docks["problems"]], [150], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["palette"], self.docks["properties"]], [230, 420],
+                         Qt.Orientation.Horizontal)
+        self.status_problems = QLabel()
+        self.status_zoom = QLabel("100%")
+        self.statusBar().addPermanentWidget(self.status_problems)
+        self.statusBar().addPermanentWidget(self.status_zoom)
+        self._connect()
+        self._build_menus()
+        self._restore_layout()
+        self._update_title()
+        self.validator.run_now()
+
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock-{title.lower().replace(' ', '-')}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _connect(self) -> None:
+        self.scene.moved.connect(lambda moves, notes: self.undo_stack.push(
+            commands.MoveItems(self.document, moves, notes)))
+        self.scene.link_requested.connect(self.add_link)
+        self.scene.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        self.scene.edit_requested.connect(self._edit_requested)
+        self.scene.selectionChanged.connect(self._selection_changed)
+        self.view.activity_dropped.connect(self.add_activity)
+        self.view.zoom_changed.connect(lambda z: self.status_zoom.setText(f"{z * 100:.0f}%"))
+        self.palette.activated.connect(lambda t: self.add_activity(t, self.view.mapToScene(
+            self.view.viewport().rect().center())))
+        self.inspector.activity_edited.connect(lambda old, new, text: self.undo_stack.push(
+            commands.ReplaceActivity(self.document, old, new, text)))
+        self.inspector.link_edited.connect(lambda old, new: self.undo_stack.push(
+            commands.ReplaceLink(self.document, old, new)))
+        self.inspector.link_edit_requested.connect(self.edit_link)
+        self.inspector.meta_edited.connect(lambda name, text: self.undo_stack.push(
+            commands.SetMeta(self.document, name, text)))
+        self.problems.problem_activated.connect(self._problem_activated)
+        self.validator.checked.connect(self._show_problems)
+        self.undo_stack.cleanChanged.connect(lambda _clean: self._update_title())
+        self.undo_stack.indexChanged.connect(lambda _i: self.inspector.refresh())
+        self.document.subscribe(lambda change: change.kind == "meta" and self._update_title())
+
+    # -- menus ---------------------------------------------------------------------------------------
+
+    def _action(self, menu: QMenu, text: str, slot: object, shortcut: QKeySequence | str | None = None,
+                tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setStatusTip(tip)
+        action.triggered.connect(lambda _checked=False: slot())  # type: ignore[operator]
+        menu.addAction(action)
+        self.addAction(action)  # shortcuts work whatever has focus
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        std = QKeySequence.StandardKey
+        self._action(file, "&New", self.new_runbook, std.New)
+        self._action(file, "&Open…", self.open_dialog, std.Open)
+        self.recent_menu = file.addMenu("Open &Recent")
+        self._fill_recent()
+        self._action(file, "&Save", self.save, std.Save)
+        self._action(file, "Save &As…", self.save_as, std.SaveAs)
+        file.addSeparator()
+        self._action(file, "&Export Image…", self.export_image, "Ctrl+E")
+        file.addSeparator()
+        self._action(file, "&Quit", self.close, std.Quit)
+
+        edit = bar.addMenu("&Edit")
+        undo = self.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence(std.Undo))
+        redo = self.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcut(QKeySequence(std.Redo))
+        edit.addActions([undo, redo])
+        self.addActions([undo, redo])
+        edit.addSeparator()
+        self._action(edit, "Cu&t", self.cut, std.Cut)
+        self._action(edit, "&Copy", self.copy, std.Copy)
+        self._action(edit, "&Paste", self.paste, std.Paste)
+        self._action(edit, "&Duplicate", self.duplicate, "Ctrl+D")
+        self._action(edit, "&Delete", self.delete_selection, std.Delete)
+        edit.addSeparator()
+        self._action(edit, "Select &All", self.select_all, std.SelectAll)
+        self._action(edit, "Add &Note", self.add_note, "Ctrl+Shift+N")
+
+        view = bar.addMenu("&View")
+        self._action(view, "Zoom &In", lambda: self.view.zoom_by(1.25), std.ZoomIn)
+        self._action(view, "Zoom &Out", lambda: self.view.zoom_by(0.8), std.ZoomOut)
+        self._action(view, "&Fit All", self.view.fit_all, "Ctrl+0")
+        self._action(view, "Actual &Size", lambda: self.view.set_zoom(1.0), "Ctrl+1")
+        self._action(view, "Fit &Selection", self.view.fit_selection, "Ctrl+2")
+        snap = self._action(view, "Snap to &Grid", self._toggle_snap, "Ctrl+G")
+        snap.setCheckable(True)
+        snap.setChecked(True)
+        view.addSeparator()
+        for dock in self.docks.values():
+            view.addAction(dock.toggleViewAction())
+
+        runbook = bar.addMenu("&Runbook")
+        self._action(runbook, "Auto-&Layout", self.auto_layout, "Ctrl+L")
+        self._action(runbook, "&Validate", self.validate_now, "F7")
+        self._action(runbook, "Runbook &Properties", self._show_runbook_properties, "Ctrl+Shift+P")
+
+    # -- files ---------------------------------------------------------------------------------------
+
+    def _update_title(self) -> None:
+        name = self.document.runbook.name
+        where = str(self.path) if self.path else "unsaved"
+        self.setWindowTitle(f"{name} — {where}[*] — Interlock Designer")
+        self.setWindowModified(not self.undo_stack.isClean())
+
+    def confirm_discard(self) -> bool:
+        if self.undo_stack.isClean():
+            return True
+        answer = QMessageBox.question(
+            self, "Unsaved changes", f'Save the changes to "{self.document.runbook.name}"?',
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def _show(self, runbook: Runbook, path: Path | None) -> None:
+        self.undo_stack.clear()
+        self.path = path
+        self.validator.file_name = str(path) if path else "(unsaved)"
+        self.document.reset(runbook)
+        self.inspector.show_runbook()
+        self._update_title()
+        self.view.fit_all()
+        self.validator.run_now()
+
+    def new_runbook(self) -> None:
+        if self.confirm_discard():
+            self._show(Runbook(name="New Runbook"), None)
+
+    def open_dialog(self) -> None:
+        start = str(self.path.parent) if self.path else str(Path.cwd())
+        path, _ = QFileDialog.getOpenFileName(self, "Open runbook", start, FILE_FILTER)
+        if path:
+            self.open_file(path)
+
+    def open_file(self, path: str | Path) -> bool:
+        if not self.confirm_discard():
+            return False
+        try:
+            runbook = open_for_editing(path, self.registry)
+        except RunbookError as exc:
+            QMessageBox.critical(self, "Cannot open runbook", str(exc))
+            return False
+        self._show(runbook, Path(path).resolve())
+        self._remember(Path(path).resolve())
+        return True
+
+    def save(self) -> bool:
+        if self.path is None:
+            return self.save_as()
+        return self._write(self.path)
+
+    def save_as(self) -> bool:
+        start = str(self.path) if self.path else str(Path.cwd() / f"{self.document.runbook.name}.json")
+        path, _ = QFileDialog.getSaveFileName(self, "Save runbook", start, FILE_FILTER)
+        if not path:
+            return False
+        return self._write(Path(path))
+
+    def _write(self, path: Path) -> bool:
+        try:
+            save_runbook(self.document.runbook, path)  # the engine's serializer: byte-stable
+        except OSError as exc:
+            QMessageBox.critical(self, "Cannot save", f"{path}: {exc.strerror or exc}")
+            return False
+        self.path = path.resolve()
+        self.validator.file_name = str(self.path)
+        self.undo_stack.setClean()
+        self._remember(self.path)
+        self._update_title()
+        self.statusBar().showMessage(f"Saved {self.path}", 4000)
+        return True
+
+    def export_image(self) -> None:
+        from .export import render_image  # Qt rendering code, only loaded when used
+
+        start = str((self.path or Path.cwd() / "runbook").with_suffix(".png"))
+        path, _ = QFileDialog.getSaveFileName(self, "Export image", start,
+                                              "PNG image (*.png);;SVG image (*.svg)")
+        if path:
+            fmt = "svg" if path.lower().endswith(".svg") else "png"
+            Path(path).write_bytes(render_image(self.document.runbook, fmt, self.registry))
+            self.statusBar().showMessage(f"Exported {path}", 4000)
+
+    def _remember(self, path: Path) -> None:
+        recent = [p for p in self._recent() if p != str(path)]
+        self.settings.setValue("recent", [str(path), *recent][:MAX_RECENT])
+        self._fill_recent()
+
+    def _recent(self) -> list[str]:
+        value = self.settings.value("recent", [])
+        return [value] if isinstance(value, str) else list(value or [])
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for entry in self._recent():
+            action = self.recent_menu.addAction(entry)
+            action.triggered.connect(lambda _c=False, p=entry: self.open_file(p))
+        self.recent_menu.setEnabled(bool(self._recent()))
+
+    def _restore_layout(self) -> None:
+        geometry = self.settings.value("geometry")
+        state = self.settings.value("state")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1400, 860)
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.confirm_discard():
+            event.ignore()
+            return
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("state", self.saveState())
+        self.validator.shutdown()
+        self.scene.selectionChanged.disconnect(self._selection_changed)
+        event.accept()
+
+    # -- editing -------------------------------------------------------------------------------------
+
+    def add_activity(self, type_name: str, at: QPointF) -> str | None:
+        kind = self.registry.get(type_name)
+        if kind is None:
+            return None
+        name = self.document.unique_name(kind.display_name)
+        activity = Activity(id=self.document.unique_id(name), type=type_name, name=name,
+                            at=(int(round(at.x() / 20) * 20), int(round(at.y() / 20) * 20)))
+        self.undo_stack.push(commands.AddItems(self.document, f"Add {name}", activities=[activity]))
+        self.scene.select_only([activity.id])
+        return activity.id
+
+    def add_link(self, source: str, target: str) -> None:
+        refusal = self.document.link_refusal(source, target)
+        if refusal:
+            self.statusBar().showMessage(f"Link refused: {refusal}", 6000)
+            return
+        link = Link(from_=source, to=target)
+        self.undo_stack.push(commands.AddItems(self.document, "Add link", links=[link]))
+
+    def add_note(self) -> None:
+        center = self.view.mapToScene(self.view.viewport().rect().center())
+        note = Note(text="Note", at=(int(center.x()), int(center.y())))
+        self.undo_stack.push(commands.AddItems(self.document, "Add note", notes=[note]))
+
+    def delete_selection(self) -> None:
+        ids = self.scene.selected_activity_ids()
+        keys = [k for k in self.scene.selected_link_keys() if k[0] not in ids and k[1] not in ids]
+        notes = self.scene.selected_note_indices()
+        if ids or keys or notes:
+            self.undo_stack.push(commands.RemoveItems(self.document, ids, keys, notes))
+
+    def select_all(self) -> None:
+        for item in self.scene.items():
+            item.setSelected(True)
+
+    def copy(self) -> None:
+        ids = self.scene.selected_activity_ids()
+        notes = self.scene.selected_note_indices()
+        if ids or notes:
+            QApplication.clipboard().setText(clipboard.fragment(self.document, ids, notes))
+
+    def cut(self) -> None:
+        self.copy()
+        self.delete_selection()
+
+    def paste(self, text: str | None = None) -> None:
+        text = QApplication.clipboard().text() if text is None else text
+        try:
+            activities, links, notes = clipboard.paste_items(self.document, text)
+        except ValueError as exc:
+            self.statusBar().showMessage(str(exc), 6000)
+            return
+        if activities or notes:
+            self.undo_stack.push(commands.AddItems(self.document, f"Paste {len(activities)} activities",
+                                                   activities, links, notes))
+            self.scene.select_only([a.id for a in activities])
+
+    def duplicate(self) -> None:
+        ids = self.scene.selected_activity_ids()
+        if ids:
+            self.paste(clipboard.fragment(self.document, ids, self.scene.selected_note_indices()))
+
+    def auto_layout(self) -> None:
+        positions = layered_positions(self.document.runbook)
+        moves = {a.id: (a.at, positions[a.id]) for a in self.document.activities if positions[a.id] != a.at}
+        if moves:
+            self.undo_stack.push(commands.MoveItems(self.document, moves, {}))
+            self.undo_stack.command(self.undo_stack.count() - 1).setText("Auto-layout")
+            self.view.fit_all()
+
+    def edit_link(self, source: str, target: str) -> None:
+        link = self.document.link(source, target)
+        if link is None:
+            return
+        names = {a.id: a.name for a in self.document.activities}
+        fields = as_tuples(scope_fields(self.document.runbook, self.registry, source, leaving=True))
+        dialog = LinkDialog(link, fields, names, self)
+        if dialog.exec():
+            new = dialog.result_link()
+            if new != link:
+                self.undo_stack.push(commands.ReplaceLink(self.document, link, new))
+
+    def _edit_requested(self, kind: str, key: str) -> None:
+        if kind == "activity":
+            self.docks["properties"].show()
+            self.docks["properties"].raise_()
+            self.inspector.tabs.setCurrentIndex(0)
+        elif kind == "link":
+            source, _, target = key.partition("->")
+            self.edit_link(source, target)
+
+    def _toggle_snap(self) -> None:
+        self.scene.snap_to_grid = not self.scene.snap_to_grid
+
+    def _show_runbook_properties(self) -> None:
+        self.scene.clearSelection()
+        self.inspector.show_runbook()
+        self.docks["properties"].show()
+
+    # -- selection and problems ----------------------------------------------------------------------
+
+    def _selection_changed(self) -> None:
+        ids = self.scene.selected_activity_ids()
+        keys = self.scene.selected_link_keys()
+        if len(ids) == 1 and not keys:
+            self.inspector.show_activity(ids[0])
+        elif len(keys) == 1 and not ids:
+            self.inspector.show_link(keys[0])
+        elif not ids and not keys:
+            self.inspector.show_runbook()
+
+    def validate_now(self) -> None:
+        self.validator.run_now()
+        self.docks["problems"].show()
+        self.docks["problems"].raise_()
+
+    def _show_problems(self, problems: list) -> None:
+        self.scene.show_problems(problems)
+        self.problems.show_problems(problems)
+        errors, warnings = self.problems.counts()
+        self.status_problems.setText("No problems" if not (errors or warnings)
+                                     else f"{errors} error{'s' * (errors != 1)}, "
+                                          f"{warnings} warning{'s' * (warnings != 1)}")
+
+    def _problem_activated(self, problem: object) -> None:
+        activity = getattr(problem, "activity", None)
+        link = getattr(problem, "link", None)
+        if link is not None:
+            self.scene.select_only(link_keys=[tuple(link)])
+            item = self.scene.link_items.get(tuple(link))  # type: ignore[arg-type]
+        elif activity is not None:
+            self.scene.select_only([activity])
+            item = self.scene.activity_items.get(activity)
+        else:
+            return
+        if item is not None:
+            self.view.centerOn(item)
