@@ -74,6 +74,10 @@ class Document:
         for listener in list(self._listeners):
             listener(change)
 
+    def _mark_set(self, key: str) -> None:
+        """An edited list is saved even when the runbook was made empty (exclude_unset)."""
+        self.runbook.model_fields_set.add(key)
+
     def reset(self, runbook: Runbook) -> None:
         """Show another runbook (open, new): listeners rebuild everything."""
         self.runbook = runbook
@@ -146,6 +150,7 @@ class Document:
             raise ValueError(f'an activity with id "{activity.id}" already exists')
         where = len(self.runbook.activities) if index is None else index
         self.runbook.activities.insert(where, activity)
+        self._mark_set("activities")
         self._emit("activity_added", activity.id)
 
     def remove_activity(self, activity_id: str) -> tuple[int, Activity, list[tuple[int, Link]]]:
@@ -179,6 +184,7 @@ class Document:
     def add_link(self, link: Link, index: int | None = None) -> None:
         where = len(self.runbook.links) if index is None else index
         self.runbook.links.insert(where, link)
+        self._mark_set("links")
         self._emit("link_added", (link.from_, link.to))
 
     def _remove_link_at(self, index: int) -> tuple[int, Link]:
@@ -204,6 +210,7 @@ class Document:
         notes = self.notes
         where = len(notes) if index is None else index
         notes.insert(where, note)
+        self._mark_set("notes")
         self._emit("note_added", where)
         return where
 

@@ -81,3 +81,12 @@ def test_notes_and_meta():
     assert doc.remove_note(index).text == "bye"
     assert doc.set_meta("Renamed", "why") == ("T", "")
     assert doc.runbook.name == "Renamed"
+
+
+def test_a_new_runbook_saves_what_was_added_to_it():
+    doc = Document()
+    doc.add_activity(act("a"))
+    doc.add_activity(act("b"))
+    doc.add_link(Link(from_="a", to="b"))
+    text = dumps_runbook(doc.runbook)
+    assert '"id": "a"' in text and '"from": "a"' in text

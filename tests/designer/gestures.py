@@ -1,0 +1,81 @@
+"""Designer test support: a main window fixture with its own settings, and gestures a user makes
+on it (drops from the palette, links dragged from a handle, picks from a subscription menu)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from designer.canvas.view import ACTIVITY_MIME
+from designer.main_window import MainWindow
+
+
+@pytest.fixture
+def window(qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MainWindow]:
+    # A modal question would wait forever offscreen: tests answer it (and see what was asked).
+    asked: list[str] = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *args, **kw: (
+        asked.append(str(args[2])), QMessageBox.StandardButton.Discard)[1])
+    monkeypatch.setattr(QMessageBox, "critical", lambda *args, **kw: asked.append(str(args[2])))
+    settings = QSettings(str(tmp_path / "designer.ini"), QSettings.Format.IniFormat)
+    main = MainWindow(settings=settings)
+    qtbot.addWidget(main)
+    main.resize(1600, 1000)
+    main.show()
+    qtbot.waitExposed(main)
+    main.undo_stack.setClean()
+    main.asked = asked  # type: ignore[attr-defined]
+    yield main
+    main.undo_stack.setClean()  # closing must not stop at the "unsaved changes" question
+    main.close()
+
+
+def view_point(window: MainWindow, scene_point: QPointF) -> QPoint:
+    return window.view.mapFromScene(scene_point)
+
+
+def drop(window: MainWindow, type_name: str, at: tuple[int, int]) -> str:
+    """Drag an activity type from the palette and drop it on the canvas at a scene position."""
+    mime = QMimeData()
+    mime.setData(ACTIVITY_MIME, type_name.encode())
+    window.view.centerOn(QPointF(*at))
+    pos = QPointF(view_point(window, QPointF(*at)))
+    viewport = window.view.viewport()
+    before = {a.id for a in window.document.activities}
+    for event in (QDragEnterEvent(pos.toPoint(), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                                  Qt.KeyboardModifier.NoModifier),
+                  QDragMoveEvent(pos.toPoint(), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                                 Qt.KeyboardModifier.NoModifier),
+                  QDropEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                             Qt.KeyboardModifier.NoModifier)):
+        QApplication.sendEvent(viewport, event)
+    [added] = {a.id for a in window.document.activities} - before
+    return added
+
+
+def drag_link(window: MainWindow, source: str, target: str) -> None:
+    """Press on the source's output handle, drag to the target, release."""
+    window.view.fit_all()
+    source_item = window.scene.activity_items[source]
+    target_item = window.scene.activity_items[target]
+    start = view_point(window, source_item.mapToScene(source_item.handle_center()))
+    end = view_point(window, target_item.mapToScene(target_item.box().center()))
+    viewport = window.view.viewport()
+    QTest.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    QTest.mouseMove(viewport, (start + end) / 2)
+    QTest.mouseMove(viewport, end)
+    QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, end)
+
+
+def pick(menu_button: Any, activity: str, field: str) -> None:
+    """Choose activity -> field from a "{…}" subscription menu."""
+    menu = menu_button.menu()
+    submenu = next(a.menu() for a in menu.actions() if a.text() == activity)
+    next(a for a in submenu.actions() if a.text() == field).trigger()
