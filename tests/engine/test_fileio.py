@@ -258,3 +258,12 @@ def test_save_writes_lf_line_endings_in_utf8(tmp_path):
     assert b"\r\n" not in data
     assert data.decode("utf-8") == dumps_runbook(loaded)
     assert "\u00e9l\u00e9ment".encode() in data
+
+
+def test_bundled_example_runbooks_are_in_canonical_form():
+    """What the designer would write: opening and saving an example changes nothing."""
+    examples = Path(__file__).resolve().parents[2] / "resources" / "examples"
+    for path in examples.glob("*.json"):
+        if path.name == "lab.json":
+            continue
+        assert dumps_runbook(load_runbook(path)) == path.read_text(encoding="utf-8"), path.name
