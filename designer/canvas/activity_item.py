@@ -123,13 +123,19 @@ class ActivityItem(QGraphicsObject):
         painter.drawPixmap(QPointF(8, (style.NODE_HEIGHT - style.ICON_SIZE) / 2), icon)
         painter.setPen(style.TEXT if self.enabled else style.MUTED)
         painter.setFont(style.name_font())
-        text_box = QRectF(50, 8, style.NODE_WIDTH - 56, 28)
-        painter.drawText(text_box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
-                         | Qt.TextFlag.TextWordWrap,
-                         painter.fontMetrics().elidedText(self.name, Qt.TextElideMode.ElideRight, 220))
+        metrics = painter.fontMetrics()
+        width = style.NODE_WIDTH - 56
+        text_box = QRectF(50, 6, width, 2 * metrics.lineSpacing() + 2)
+        flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
+        name = self.name
+        # At most two lines: shorten a long name (the tooltip has it whole) instead of cutting a line.
+        while metrics.boundingRect(text_box.toRect(), int(flags), name).height() > text_box.height() \
+                and len(name) > 4:
+            name = name[:-2].rstrip() + "…" if not name.endswith("…") else name[:-2].rstrip() + "…"
+        painter.drawText(text_box, flags, name)
         painter.setFont(style.small_font())
         painter.setPen(style.MUTED)
-        painter.drawText(QRectF(50, 38, style.NODE_WIDTH - 56, 16), Qt.AlignmentFlag.AlignLeft,
+        painter.drawText(QRectF(50, 44, style.NODE_WIDTH - 56, 16), Qt.AlignmentFlag.AlignLeft,
                          painter.fontMetrics().elidedText(self.type_label, Qt.TextElideMode.ElideRight,
                                                           style.NODE_WIDTH - 56))
         self._paint_handle(painter, color)

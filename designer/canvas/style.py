@@ -11,8 +11,8 @@ from PySide6.QtSvg import QSvgRenderer
 
 from engine.paths import resources_dir
 
-NODE_WIDTH = 168
-NODE_HEIGHT = 60
+NODE_WIDTH = 176
+NODE_HEIGHT = 64
 HANDLE_RADIUS = 6
 GRID = 20  # snap step and background grid
 ICON_SIZE = 28
@@ -34,7 +34,7 @@ NOTE_BORDER = QColor("#e5d56f")
 
 def name_font() -> QFont:
     font = QFont()
-    font.setPointSizeF(9.5)
+    font.setPointSizeF(9)
     font.setBold(True)
     return font
 
