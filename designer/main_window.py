@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.document import Document
-from engine.errors import RunbookError
+from engine.errors import InterlockError, RunbookError
 from engine.fileio import save_runbook
 from engine.model import Activity, Link, Note, Runbook
 from engine.registry import Registry
@@ -136,6 +136,8 @@ class MainWindow(QMainWindow):
         self._action(file, "Save &As…", self.save_as, std.SaveAs)
         file.addSeparator()
         self._action(file, "&Export Image…", self.export_image, "Ctrl+E")
+        self._action(file, "Export for &Headless Run…", self.export_headless, None,
+                     "The runbook, the runbooks it invokes, a connections template and the command to run")
         file.addSeparator()
         self._action(file, "&Quit", self.close, std.Quit)
 
@@ -261,6 +263,29 @@ class MainWindow(QMainWindow):
             fmt = "svg" if path.lower().endswith(".svg") else "png"
             Path(path).write_bytes(render_image(self.document.runbook, fmt, self.registry))
             self.statusBar().showMessage(f"Exported {path}", 4000)
+
+    def export_headless(self) -> None:
+        from engine.bundle import export_for_headless_run
+        from engine.config import load_config
+
+        if (self.path is None or not self.undo_stack.isClean()) and not self.save():
+            return  # what is exported is the file on disk: save first
+        folder = QFileDialog.getExistingDirectory(self, "Export for headless run: choose an empty folder")
+        if not folder:
+            return
+        if any(Path(folder).iterdir()):
+            QMessageBox.critical(self, "Export for headless run",
+                                 f"{folder} is not empty: choose a new folder")
+            return
+        try:
+            made = export_for_headless_run(self.path, folder, self.registry, load_config(None))
+        except InterlockError as exc:
+            QMessageBox.critical(self, "Export for headless run", str(exc))
+            return
+        notes = "".join(f"\n\nNote: {w}" for w in made.warnings)
+        QMessageBox.information(self, "Exported for headless run",
+                                f"{len(made.runbooks)} runbook(s) and interlock.toml written to {folder}.\n\n"
+                                f"Run it there with:\n{made.command}{notes}")
 
     def _remember(self, path: Path) -> None:
         recent = [p for p in self._recent() if p != str(path)]

@@ -81,6 +81,11 @@ class ActivityType:
         """The job's start parameters when this is a start activity that declares them."""
         return None
 
+    def invoked_runbooks(self, properties: dict[str, Any]) -> list[str]:
+        """Runbook files this activity runs (paths relative to its runbook's file), for exports that
+        must carry them along; subscriptions in a path are not followed."""
+        return []
+
     # Subclasses other than junctions define:
     #     async def run(self, properties, context) -> RunOutput      (on the event loop), or
     #     def run(self, properties, context) -> RunOutput            (blocking: in a worker thread)

@@ -131,7 +131,7 @@ class ActivityItem(QGraphicsObject):
         # At most two lines: shorten a long name (the tooltip has it whole) instead of cutting a line.
         while metrics.boundingRect(text_box.toRect(), int(flags), name).height() > text_box.height() \
                 and len(name) > 4:
-            name = name[:-2].rstrip() + "…" if not name.endswith("…") else name[:-2].rstrip() + "…"
+            name = name.removesuffix("…")[:-1].rstrip() + "…"
         painter.drawText(text_box, flags, name)
         painter.setFont(style.small_font())
         painter.setPen(style.MUTED)

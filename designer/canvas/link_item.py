@@ -70,6 +70,9 @@ class LinkItem(QGraphicsPathItem):
             return QColor(self.custom_color)
         return style.LINK_COLORS.get(self.kind, style.LINK_COLORS["success"])
 
+    def mouseDoubleClickEvent(self, event: Any) -> None:
+        self.scene().edit_requested.emit("link", f"{self.source}->{self.target}")  # type: ignore[attr-defined]
+
     def shape(self) -> QPainterPath:
         stroker = QPainterPathStroker()
         stroker.setWidth(12)  # easy to click

@@ -121,3 +121,20 @@ def _external_export(runbook: Any, fmt: str) -> bytes:
         raise InterlockError(f"the {fmt} exporter {entry.value} failed: {type(exc).__name__}: {exc}") \
             from None
     return data.encode("utf-8") if isinstance(data, str) else bytes(data)
+
+
+def bundle(args: argparse.Namespace) -> int:
+    from ..bundle import export_for_headless_run
+    from ..config import load_config
+
+    output = Path(args.output)
+    if output.exists() and any(output.iterdir()):
+        raise InterlockError(f"{output}: the folder is not empty; choose a new one")
+    config = load_config(args.config)
+    made = export_for_headless_run(args.runbook, output, Registry.from_entry_points(), config)
+    for warning in made.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"{output}: {len(made.runbooks)} runbook(s), connections template {output / 'interlock.toml'}",
+          file=sys.stderr)
+    print(f"cd {output} && {made.command}")
+    return 0

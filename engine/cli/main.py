@@ -62,6 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     export.set_defaults(handler=commands.export)
 
+    bundle = sub.add_parser("bundle", help="export for headless run: the runbook, every runbook it invokes, "
+                            "a connections template and the command to run")
+    bundle.add_argument("runbook", metavar="RUNBOOK")
+    bundle.add_argument("-o", "--output", required=True, metavar="FOLDER", help="where to write (created)")
+    bundle.add_argument("--config", metavar="FILE", help="take connection kinds and options from this config")
+    bundle.set_defaults(handler=commands.bundle)
+
     for ep in sorted(entry_points(group=COMMANDS_GROUP), key=lambda e: e.name):
         try:
             ep.load()(sub)

@@ -26,5 +26,9 @@ class InvokeRunbook(ActivityType):
     def published_fields(self, properties: dict[str, Any]) -> list[str] | None:
         return None  # job_id, status and whatever the child returns
 
+    def invoked_runbooks(self, properties: dict[str, Any]) -> list[str]:
+        path = properties.get("path")
+        return [path] if isinstance(path, str) and path and "{{" not in path else []
+
     async def run(self, properties: InvokeRunbookProperties, context: RunContext) -> dict[str, Any]:
         return await context.invoke_runbook(properties.path, properties.parameters, properties.wait)

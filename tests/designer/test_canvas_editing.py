@@ -60,7 +60,8 @@ def test_copy_paste_remaps_ids_and_keeps_only_inner_links(window, tmp_path):
     assert condition.field == "get_vms_2.status"
     assert window.document.activity("stop_vm_2").properties["vm_id"] == "{{get_vms_2.vm_id}}"
     # a subscription to something outside the copy keeps pointing at it
-    assert "{{custom_start.Batch Number}}" in window.document.activity("start_maintenance_2").properties["comment"]
+    comment = window.document.activity("start_maintenance_2").properties["comment"]
+    assert "{{custom_start.Batch Number}}" in comment
     window.undo_stack.undo()
     assert not any(a.id.endswith("_2") for a in window.document.activities)
 
