@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QFileDialog,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMenu,
@@ -415,6 +416,19 @@ class MainWindow(QMainWindow):
         elif kind == "link":
             source, _, target = key.partition("->")
             self.edit_link(source, target)
+        elif kind == "note":
+            self.edit_note(int(key))
+
+    def edit_note(self, index: int, text: str | None = None) -> None:
+        """Change a sticky note's text (asked for in a dialog unless given)."""
+        note = self.document.notes[index]
+        if text is None:
+            text, ok = QInputDialog.getMultiLineText(self, "Note", "Text of the note:", note.text)
+            if not ok:
+                return
+        if text != note.text:
+            self.undo_stack.push(commands.ReplaceNote(self.document, index, note,
+                                                      note.model_copy(update={"text": text})))
 
     def _toggle_snap(self) -> None:
         self.scene.snap_to_grid = not self.scene.snap_to_grid

@@ -175,3 +175,14 @@ def test_drawing_a_link_by_dragging_from_the_handle(window):
     drag_link(window, a, b)
     assert [(lk.from_, lk.to) for lk in window.document.links] == [(a, b)]
     assert window.scene.link_items[(a, b)].summary == ""  # the default link says nothing
+
+
+def test_sticky_notes_are_added_edited_and_undone(window):
+    window.add_note()
+    assert [n.text for n in window.document.notes] == ["Note"]
+    window.edit_note(0, "Runs every night")
+    assert window.scene.note_items[0].text == "Runs every night"
+    window.undo_stack.undo()
+    assert window.scene.note_items[0].text == "Note"
+    window.undo_stack.undo()
+    assert window.document.notes == [] and window.scene.note_items == []
