@@ -255,15 +255,25 @@ class MainWindow(QMainWindow):
         return True
 
     def export_image(self) -> None:
+        """A picture (PNG, SVG) drawn by the canvas, or the graph as DOT or Mermaid text."""
+        from engine.export import render_text
+
         from .export import render_image  # Qt rendering code, only loaded when used
 
         start = str((self.path or Path.cwd() / "runbook").with_suffix(".png"))
-        path, _ = QFileDialog.getSaveFileName(self, "Export image", start,
-                                              "PNG image (*.png);;SVG image (*.svg)")
-        if path:
-            fmt = "svg" if path.lower().endswith(".svg") else "png"
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export image", start,
+            "PNG image (*.png);;SVG image (*.svg);;Graphviz DOT (*.dot *.gv);;Mermaid (*.mmd *.md)")
+        if not path:
+            return
+        suffix = Path(path).suffix.lower()
+        if suffix in (".dot", ".gv", ".mmd", ".md"):
+            fmt = "dot" if suffix in (".dot", ".gv") else "mermaid"
+            Path(path).write_text(render_text(self.document.runbook, fmt), encoding="utf-8")
+        else:
+            fmt = "svg" if suffix == ".svg" else "png"
             Path(path).write_bytes(render_image(self.document.runbook, fmt, self.registry))
-            self.statusBar().showMessage(f"Exported {path}", 4000)
+        self.statusBar().showMessage(f"Exported {path}", 4000)
 
     def export_headless(self) -> None:
         from engine.bundle import export_for_headless_run

@@ -186,3 +186,18 @@ def test_sticky_notes_are_added_edited_and_undone(window):
     assert window.scene.note_items[0].text == "Note"
     window.undo_stack.undo()
     assert window.document.notes == [] and window.scene.note_items == []
+
+
+def test_export_dialog_writes_each_format(window, tmp_path, monkeypatch):
+    import designer.main_window as main_window_module
+
+    window.open_file(SEED)
+    for name, check in (("seed.png", lambda p: QImage(str(p)).width() > 0),
+                        ("seed.svg", lambda p: "<svg" in p.read_text()),
+                        ("seed.dot", lambda p: p.read_text().startswith("digraph")),
+                        ("seed.mmd", lambda p: p.read_text().startswith("flowchart"))):
+        target = tmp_path / name
+        monkeypatch.setattr(main_window_module.QFileDialog, "getSaveFileName",
+                            lambda *args, t=target, **kw: (str(t), ""))
+        window.export_image()
+        assert check(target), name
