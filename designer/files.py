@@ -15,9 +15,10 @@ from engine.model import Runbook
 from engine.registry import Registry
 
 
-def open_for_editing(path: str | Path, registry: Registry) -> Runbook:
+def open_for_editing(path: str | Path, registry: Registry) -> tuple[Runbook, bool]:
+    """The runbook, and whether it passed validation (its warnings are then on `runbook.warnings`)."""
     try:
-        return load_runbook(path, registry)
+        return load_runbook(path, registry), True
     except RunbookError as exc:
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -25,4 +26,4 @@ def open_for_editing(path: str | Path, registry: Registry) -> Runbook:
         except (OSError, ValueError, ValidationError):
             raise exc from None
         runbook._path = str(Path(path).resolve())
-        return runbook
+        return runbook, False

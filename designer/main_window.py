@@ -196,7 +196,9 @@ class MainWindow(QMainWindow):
             return self.save()
         return answer == QMessageBox.StandardButton.Discard
 
-    def _show(self, runbook: Runbook, path: Path | None) -> None:
+    def _show(self, runbook: Runbook, path: Path | None, checked: bool = False) -> None:
+        """Show a runbook; `checked` when the engine's loader has just validated it (its warnings are
+        on the runbook), so it is not validated a second time."""
         self.undo_stack.clear()
         self.path = path
         self.validator.file_name = str(path) if path else "(unsaved)"
@@ -204,7 +206,10 @@ class MainWindow(QMainWindow):
         self.inspector.show_runbook()
         self._update_title()
         self.view.fit_all()
-        self.validator.run_now()
+        if checked:
+            self.validator.accept(list(runbook.warnings))
+        else:
+            self.validator.run_now()
 
     def new_runbook(self) -> None:
         if self.confirm_discard():
@@ -220,11 +225,11 @@ class MainWindow(QMainWindow):
         if not self.confirm_discard():
             return False
         try:
-            runbook = open_for_editing(path, self.registry)
+            runbook, checked = open_for_editing(path, self.registry)
         except RunbookError as exc:
             QMessageBox.critical(self, "Cannot open runbook", str(exc))
             return False
-        self._show(runbook, Path(path).resolve())
+        self._show(runbook, Path(path).resolve(), checked)
         self._remember(Path(path).resolve())
         return True
 

@@ -38,6 +38,13 @@ class LiveValidator(QObject):
     def _on_change(self, change: Change) -> None:
         self._timer.start()  # restart: validate once the user pauses
 
+    def accept(self, problems: list[Problem]) -> None:
+        """Problems already known for the current document (the loader's), instead of a new check."""
+        self._timer.stop()
+        self._generation += 1
+        self.problems = problems
+        self.checked.emit(problems)
+
     def run_now(self) -> Future[None]:
         self._timer.stop()
         self._generation += 1

@@ -60,6 +60,10 @@ class Document:
     def __init__(self, runbook: Runbook | None = None) -> None:
         self.runbook = runbook if runbook is not None else Runbook(name="New Runbook")
         self._listeners: list[Listener] = []
+        # Lookups by id and by link ends, rebuilt after any change: views ask once per item, and a
+        # scan each time made opening a large runbook quadratic. Edit through the methods below.
+        self._activity_index: dict[str, Activity] | None = None
+        self._link_index: dict[LinkKey, Link] | None = None
 
     # -- subscribers ---------------------------------------------------------------------------------
 
@@ -70,6 +74,8 @@ class Document:
         self._listeners.remove(listener)
 
     def _emit(self, kind: ChangeKind, key: str | LinkKey | int | None = None) -> None:
+        self._activity_index = None
+        self._link_index = None
         change = Change(kind, key)
         for listener in list(self._listeners):
             listener(change)
@@ -99,17 +105,21 @@ class Document:
             self.runbook.notes = []
         return self.runbook.notes
 
+    def _activities_by_id(self) -> dict[str, Activity]:
+        if self._activity_index is None:
+            self._activity_index = {a.id: a for a in self.runbook.activities}
+        return self._activity_index
+
     def activity(self, activity_id: str) -> Activity:
-        for activity in self.runbook.activities:
-            if activity.id == activity_id:
-                return activity
-        raise KeyError(activity_id)
+        return self._activities_by_id()[activity_id]
 
     def has_activity(self, activity_id: str) -> bool:
-        return any(a.id == activity_id for a in self.runbook.activities)
+        return activity_id in self._activities_by_id()
 
     def link(self, source: str, target: str) -> Link | None:
-        return next((lk for lk in self.runbook.links if lk.from_ == source and lk.to == target), None)
+        if self._link_index is None:
+            self._link_index = {(lk.from_, lk.to): lk for lk in self.runbook.links}
+        return self._link_index.get((source, target))
 
     def links_of(self, activity_id: str) -> list[Link]:
         return [lk for lk in self.runbook.links if activity_id in (lk.from_, lk.to)]

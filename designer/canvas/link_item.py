@@ -35,6 +35,9 @@ class LinkItem(QGraphicsPathItem):
         self.errors: list[str] = []
         self.warnings: list[str] = []
         self.overlay: dict[str, Any] = {}  # run counts painted on the link (the run view sets it)
+        self._arrow = QPolygonF()
+        self._middle = QPointF()
+        self._bounds = QRectF()
         self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setZValue(0)
 
@@ -59,8 +62,17 @@ class LinkItem(QGraphicsPathItem):
         self.setToolTip("\n".join(lines))
 
     def set_ends(self, start: QPointF, end: QPointF) -> None:
+        """Lay the curve out once: painting then only draws (links repaint on every pan)."""
         self.prepareGeometryChange()
-        self.setPath(curve(start, end))
+        path = curve(start, end)
+        self.setPath(path)
+        tip = path.pointAtPercent(1.0)
+        angle = math.radians(-path.angleAtPercent(0.98))
+        self._arrow = QPolygonF([
+            tip, QPointF(tip.x() - ARROW * math.cos(angle - 0.45), tip.y() - ARROW * math.sin(angle - 0.45)),
+            QPointF(tip.x() - ARROW * math.cos(angle + 0.45), tip.y() - ARROW * math.sin(angle + 0.45))])
+        self._middle = path.pointAtPercent(0.5)
+        self._bounds = path.boundingRect().adjusted(-80, -24, 80, 24)  # room for the arrow and the label
 
     def color(self) -> Any:
         if self.errors:
@@ -79,7 +91,7 @@ class LinkItem(QGraphicsPathItem):
         return stroker.createStroke(self.path())
 
     def boundingRect(self) -> QRectF:
-        return super().boundingRect().adjusted(-80, -24, 80, 24)  # room for the arrow and the label
+        return self._bounds
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: Any = None) -> None:
         lod = option.levelOfDetailFromTransform(painter.worldTransform())
@@ -95,19 +107,12 @@ class LinkItem(QGraphicsPathItem):
         painter.drawPath(path)
         if lod < style.LOD_PLAIN:
             return
-        self._paint_arrow(painter, path, color)
-        text = self.overlay.get("text") or self.summary
-        if text:
-            self._paint_label(painter, path.pointAtPercent(0.5), text, color)
-
-    def _paint_arrow(self, painter: QPainter, path: QPainterPath, color: Any) -> None:
-        tip = path.pointAtPercent(1.0)
-        angle = math.radians(-path.angleAtPercent(0.98))
-        left = QPointF(tip.x() - ARROW * math.cos(angle - 0.45), tip.y() - ARROW * math.sin(angle - 0.45))
-        right = QPointF(tip.x() - ARROW * math.cos(angle + 0.45), tip.y() - ARROW * math.sin(angle + 0.45))
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QBrush(color))
-        painter.drawPolygon(QPolygonF([tip, left, right]))
+        painter.drawPolygon(self._arrow)
+        text = self.overlay.get("text") or self.summary
+        if text:
+            self._paint_label(painter, self._middle, text, color)
 
     def _paint_label(self, painter: QPainter, at: QPointF, text: str, color: Any) -> None:
         painter.setFont(style.small_font())

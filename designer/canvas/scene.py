@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import QPointF, Signal
+from PySide6.QtCore import QPointF, QTimer, Signal
 from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene, QGraphicsSceneMouseEvent
 
@@ -19,6 +19,7 @@ from . import style
 from .activity_item import ActivityItem
 from .link_item import LinkItem, curve
 from .note_item import NoteItem
+from .overview import OverviewItem
 
 LinkKey = tuple[str, str]
 Moves = dict[str, tuple[tuple[int, int], tuple[int, int]]]
@@ -39,6 +40,10 @@ class RunbookScene(QGraphicsScene):
         self.link_items: dict[LinkKey, LinkItem] = {}
         self.note_items: list[NoteItem] = []
         self.linking = False
+        self.overview_mode = False  # far away: one overview picture instead of every item
+        self._overview: OverviewItem | None = None
+        self._overview_stale = True
+        self._names: dict[str, str] | None = None  # activity id -> name, for link summaries
         self._link_source: ActivityItem | None = None
         self._rubber_link: QGraphicsPathItem | None = None
         self.setBackgroundBrush(style.BACKGROUND)
@@ -53,6 +58,8 @@ class RunbookScene(QGraphicsScene):
         self.link_items.clear()
         self.note_items = []
         self._rubber_link = None
+        self._overview = None
+        self._overview_stale = True
         for activity in self.document.activities:
             self._add_activity_item(activity.id)
         for link in self.document.links:
@@ -61,8 +68,14 @@ class RunbookScene(QGraphicsScene):
 
     def _on_change(self, change: Change) -> None:
         kind, key = change.kind, change.key
+        if kind.startswith("activity_") or kind == "reset":
+            self._names = None
+        if not self._overview_stale and self.overview_mode:
+            QTimer.singleShot(0, self._refresh_overview)  # once, after a burst of changes
+        self._overview_stale = True
         if kind == "reset":
             self.rebuild()
+            self.set_overview(self.overview_mode, force=True)
         elif kind == "activity_added":
             self._add_activity_item(str(key))
         elif kind == "activity_removed":
@@ -85,6 +98,7 @@ class RunbookScene(QGraphicsScene):
 
     def _add_activity_item(self, activity_id: str) -> None:
         item = ActivityItem(activity_id)
+        item.setVisible(not self.overview_mode)
         self.activity_items[activity_id] = item
         self.addItem(item)
         self.refresh_activity(activity_id)
@@ -105,6 +119,7 @@ class RunbookScene(QGraphicsScene):
 
     def _add_link_item(self, key: LinkKey) -> None:
         item = LinkItem(*key)
+        item.setVisible(not self.overview_mode)
         self.link_items[key] = item
         self.addItem(item)
         self.refresh_link(key)
@@ -144,8 +159,33 @@ class RunbookScene(QGraphicsScene):
             self.addItem(item)
             self.note_items.append(item)
 
+    def set_overview(self, on: bool, force: bool = False) -> None:
+        """Far away (the view says when), show one cached overview picture instead of every item."""
+        if on == self.overview_mode and not force and not (on and self._overview_stale):
+            return
+        self.overview_mode = on
+        for item in (*self.activity_items.values(), *self.link_items.values()):
+            item.setVisible(not on)
+        if on:
+            if self._overview is None:
+                self._overview = OverviewItem()
+                self.addItem(self._overview)
+            if self._overview_stale:
+                self._overview.rebuild(self)
+                self._overview_stale = False
+            self._overview.setVisible(True)
+        elif self._overview is not None:
+            self._overview.setVisible(False)
+
+    def _refresh_overview(self) -> None:
+        if self.overview_mode and self._overview_stale and self._overview is not None:
+            self._overview.rebuild(self)
+            self._overview_stale = False
+
     def names(self) -> dict[str, str]:
-        return {a.id: a.name for a in self.document.activities}
+        if self._names is None:
+            self._names = {a.id: a.name for a in self.document.activities}
+        return self._names
 
     # -- validation markers --------------------------------------------------------------------------
 

@@ -32,6 +32,7 @@ NOTE_FILL = QColor("#fff5b8")
 NOTE_BORDER = QColor("#e5d56f")
 
 
+@lru_cache(maxsize=1)
 def name_font() -> QFont:
     font = QFont()
     font.setPointSizeF(9)
@@ -39,6 +40,7 @@ def name_font() -> QFont:
     return font
 
 
+@lru_cache(maxsize=1)
 def small_font() -> QFont:
     font = QFont()
     font.setPointSizeF(8)

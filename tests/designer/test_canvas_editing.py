@@ -13,6 +13,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QImage, QKeySequence
 from PySide6.QtWidgets import QApplication
 
+from designer.commands import MoveItems
 from designer.export import MARGIN, PNG_SCALE, render_image
 from engine.fileio import load_runbook
 
@@ -201,3 +202,20 @@ def test_export_dialog_writes_each_format(window, tmp_path, monkeypatch):
                             lambda *args, t=target, **kw: (str(t), ""))
         window.export_image()
         assert check(target), name
+
+
+def test_far_away_the_canvas_shows_one_overview_and_follows_edits(window, qtbot, tmp_path):
+    opened_copy(window, tmp_path)
+    window.view.set_zoom(0.1)
+    assert window.scene.overview_mode
+    assert not any(item.isVisible() for item in window.scene.activity_items.values())
+    overview = window.scene._overview
+    assert overview is not None and overview.isVisible()
+    before = overview.boundingRect()
+    window.scene.select_only(["stop_maintenance"])
+    window.undo_stack.push(MoveItems(window.document, {"stop_maintenance": ((1760, 60), (3000, 60))}, {}))
+    qtbot.waitUntil(lambda: overview.boundingRect().right() > before.right(), timeout=2000)
+    window.view.set_zoom(1.0)
+    assert not window.scene.overview_mode
+    assert all(item.isVisible() for item in window.scene.activity_items.values())
+    assert not overview.isVisible()
