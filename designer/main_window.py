@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from engine.document import Document
 from engine.errors import InterlockError, RunbookError
+from engine.executor import Engine
 from engine.fileio import save_runbook
 from engine.model import Activity, Link, Note, Runbook
 from engine.registry import Registry
@@ -36,6 +37,8 @@ from .layout import layered_positions
 from .links.editor import LinkDialog
 from .palette import Palette
 from .problems import ProblemsPanel
+from .run_dialog import ParametersDialog
+from .run_view import RunController
 from .scope import as_tuples, scope_fields
 from .validation import LiveValidator
 
@@ -59,6 +62,7 @@ class MainWindow(QMainWindow):
         self.inspector = Inspector(self.document, self.registry)
         self.problems = ProblemsPanel()
         self.validator = LiveValidator(self.document, self.registry, self)
+        self.runner = RunController(self.document, self.scene, self.registry, self)
         self.docks = {
             "palette": self._dock("Activities", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea),
             "properties": self._dock("Properties", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea),
@@ -107,6 +111,8 @@ class MainWindow(QMainWindow):
         self.inspector.meta_edited.connect(lambda name, text: self.undo_stack.push(
             commands.SetMeta(self.document, name, text)))
         self.problems.problem_activated.connect(self._problem_activated)
+        self.runner.started.connect(self._run_started)
+        self.runner.finished.connect(self._run_finished)
         self.validator.checked.connect(self._show_problems)
         self.undo_stack.cleanChanged.connect(lambda _clean: self._update_title())
         self.undo_stack.indexChanged.connect(lambda _i: self.inspector.refresh())
@@ -173,6 +179,13 @@ class MainWindow(QMainWindow):
             view.addAction(dock.toggleViewAction())
 
         runbook = bar.addMenu("&Runbook")
+        self.run_action = self._action(runbook, "&Run…", self.run_dialog, "F5",
+                                       "Run the runbook on the engine and watch it on the canvas")
+        self.stop_action = self._action(runbook, "&Stop", self.runner.stop, "Shift+F5",
+                                        "Cancel the running job")
+        self.stop_action.setEnabled(False)
+        self._action(runbook, "Clear Run State", self.runner.clear, "Ctrl+Shift+R")
+        runbook.addSeparator()
         self._action(runbook, "Auto-&Layout", self.auto_layout, "Ctrl+L")
         self._action(runbook, "&Validate", self.validate_now, "F7")
         self._action(runbook, "Runbook &Properties", self._show_runbook_properties, "Ctrl+Shift+P")
@@ -452,6 +465,40 @@ class MainWindow(QMainWindow):
         self.scene.clearSelection()
         self.inspector.show_runbook()
         self.docks["properties"].show()
+
+    # -- running -------------------------------------------------------------------------------------
+
+    def run_dialog(self) -> None:
+        """Ask for the parameters, then run (F5)."""
+        errors = [p for p in self.validator.problems if p.severity == "error"]
+        if errors:
+            QMessageBox.critical(self, "Cannot run", "Fix the runbook's problems first:\n\n"
+                                 + "\n".join(str(p) for p in errors[:10]))
+            return
+        engine = Engine(self.runner.config, self.registry)
+        declared = engine.start_parameters(self.document.runbook)
+        dialog = ParametersDialog(self.document.runbook.name, declared, self)
+        if dialog.exec():
+            self.run(dialog.values())
+
+    def run(self, parameters: dict[str, object]) -> bool:
+        try:
+            self.runner.start(parameters)
+        except InterlockError as exc:
+            QMessageBox.critical(self, "Cannot run", str(exc))
+            return False
+        return True
+
+    def _run_started(self, job_id: str) -> None:
+        self.run_action.setEnabled(False)
+        self.stop_action.setEnabled(True)
+        self.statusBar().showMessage(f"Running job {job_id}…")
+
+    def _run_finished(self, result: object) -> None:
+        self.run_action.setEnabled(True)
+        self.stop_action.setEnabled(False)
+        status = getattr(result, "status", "?")
+        self.statusBar().showMessage(f"Job {getattr(result, 'job_id', '')} ended: {status}", 10000)
 
     # -- selection and problems ----------------------------------------------------------------------
 

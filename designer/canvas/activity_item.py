@@ -83,7 +83,7 @@ class ActivityItem(QGraphicsObject):
 
     def boundingRect(self) -> QRectF:
         pad = style.HANDLE_RADIUS + 4
-        return self.box().adjusted(-4, -10, pad, 4)
+        return self.box().adjusted(-4, -10, pad, 10)  # below: the run badges
 
     def shape(self) -> QPainterPath:
         path = QPainterPath()
@@ -160,7 +160,34 @@ class ActivityItem(QGraphicsObject):
         painter.drawText(QRectF(center.x() - 8, center.y() - 8, 16, 16), Qt.AlignmentFlag.AlignCenter, "!")
 
     def _paint_overlay(self, painter: QPainter) -> None:
-        """Hook for the run view (state colour, instance badges); nothing while editing."""
+        """During a run: the state as a coloured frame, and badges with running / done / warning /
+        failed instance counts (a junction: its state in words)."""
+        state = self.overlay.get("state")
+        if not state:
+            return
+        color = style.RUN_COLORS.get(state, style.MUTED)
+        painter.setPen(QPen(color, 3.0))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRoundedRect(self.box().adjusted(-2, -2, 2, 2), 7, 7)
+        painter.setFont(style.small_font())
+        metrics = painter.fontMetrics()
+        if "done" in self.overlay:
+            kinds = (("running", "running"), ("done", "success"), ("warned", "warning"), ("failed", "failed"))
+            badges = [(str(self.overlay[key]), style.RUN_COLORS[name]) for key, name in kinds
+                      if self.overlay.get(key)]
+        else:
+            badges = [(state, color)]
+        x = style.NODE_WIDTH - 4
+        for text, badge_color in reversed(badges):
+            width = metrics.horizontalAdvance(text) + 10
+            x -= width
+            box = QRectF(x, style.NODE_HEIGHT - 7, width, 15)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(badge_color)
+            painter.drawRoundedRect(box, 7, 7)
+            painter.setPen(style.NODE_FILL)
+            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+            x -= 3
 
     # -- interaction -------------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ reported as signals; the main window turns them into undoable commands on the do
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from PySide6.QtCore import QPointF, QTimer, Signal
 from PySide6.QtGui import QPen
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene, QGraphicsSceneM
 from designer.links.summary import link_kind, link_summary
 from engine.document import Change, Document
 from engine.errors import Problem
+from engine.progress import ActivityCounts, ProgressCounts
 from engine.registry import Registry
 
 from . import style
@@ -22,6 +24,17 @@ from .note_item import NoteItem
 from .overview import OverviewItem
 
 LinkKey = tuple[str, str]
+
+
+def run_state(act: ActivityCounts) -> str:
+    """waiting, running, success, warning, failed or cancelled: an activity's colour during a run."""
+    if act.running:
+        return "running"
+    if act.first_start is None:
+        return "waiting"
+    if act.failed:
+        return "cancelled" if act.cancelled == act.failed else "failed"
+    return "warning" if act.warned else "success"
 Moves = dict[str, tuple[tuple[int, int], tuple[int, int]]]
 
 
@@ -186,6 +199,30 @@ class RunbookScene(QGraphicsScene):
         if self._names is None:
             self._names = {a.id: a.name for a in self.document.activities}
         return self._names
+
+    # -- run state -----------------------------------------------------------------------------------
+
+    def show_run(self, counts: ProgressCounts | None) -> None:
+        """Paint a job's progress on the items (None: back to plain editing)."""
+        for activity_id, item in self.activity_items.items():
+            act = counts.activities.get(activity_id) if counts is not None else None
+            if act is None:
+                overlay: dict[str, Any] = {}
+            elif activity_id in counts.junctions:  # type: ignore[union-attr]
+                overlay = {"state": act.junction or "waiting", "detail": act.detail}
+            else:
+                overlay = {"state": run_state(act), "running": act.running, "done": act.done,
+                           "warned": act.warned, "failed": act.failed}
+            if overlay != item.overlay:
+                item.overlay = overlay
+                item.update()
+        for key, link_item in self.link_items.items():
+            passed, filtered = counts.links.get(key, (0, 0)) if counts is not None else (0, 0)
+            text = f"{passed} passed" + (f" · {filtered} filtered" if filtered else "") \
+                if counts is not None and (passed or filtered) else ""
+            if link_item.overlay.get("text", "") != text:
+                link_item.overlay = {"text": text} if text else {}
+                link_item.update()
 
     # -- validation markers --------------------------------------------------------------------------
 

@@ -29,6 +29,9 @@ ERROR = QColor("#d64545")
 WARNING = QColor("#e0a100")
 LINK_COLORS = {"success": QColor("#5f6b7a"), "failure": QColor("#d64545"), "data": QColor("#2f7ed8")}
 NOTE_FILL = QColor("#fff5b8")
+RUN_COLORS = {"waiting": QColor("#9aa3ad"), "running": QColor("#1f8fd6"), "success": QColor("#2e9e5b"),
+              "warning": QColor("#e0a100"), "failed": QColor("#d64545"), "cancelled": QColor("#a24bc2"),
+              "fired": QColor("#2e9e5b"), "not reached": QColor("#9aa3ad"), "blocked": QColor("#e0a100")}
 NOTE_BORDER = QColor("#e5d56f")
 
 

@@ -6,7 +6,6 @@ Both are engine sinks. They only count and print; the job result, not these coun
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import IO, Any
 
 from rich.console import Console, Group
@@ -15,72 +14,8 @@ from rich.table import Table
 from rich.text import Text
 
 from ..events import Event
-from ..model import Runbook
-from .render import STATUS_STYLE, seconds, subjects_of, subjects_text
-
-
-@dataclass
-class ActivityCounts:
-    name: str
-    running: int = 0
-    done: int = 0
-    warned: int = 0
-    failed: int = 0  # failed or cancelled
-    cancelled: int = 0
-    junction: str | None = None  # the junction's state once resolved
-    first_start: float | None = None
-    last_end: float | None = None
-    latest: str = ""  # what the last finished instance worked on (its subject field), if known
-
-    def elapsed(self, now: float) -> float | None:
-        if self.first_start is None:
-            return None
-        return (now if self.running or self.last_end is None else self.last_end) - self.first_start
-
-
-class ProgressCounts:
-    """Per-activity instance counts and junction states, kept up to date from events."""
-
-    def __init__(self, runbook: Runbook, junctions: set[str],
-                 subject_fields: dict[str, str] | None = None) -> None:
-        self.runbook = runbook.name
-        self.subject_fields = subject_fields or {}
-        self.activities = {a.id: ActivityCounts(a.name) for a in runbook.activities if a.enabled}
-        self.junctions = junctions
-        self.job_id = ""
-        self.started = time.monotonic()
-        self.finished: float | None = None
-        self.status: str | None = None
-
-    def update(self, event: Event) -> None:
-        now = time.monotonic()
-        data: dict[str, Any] = event.__dict__
-        counts = self.activities.get(data.get("activity") or "")
-        if event.kind == "job_started" and not self.job_id:
-            self.job_id, self.started = event.job_id, now
-        elif event.job_id != self.job_id:
-            return  # a child job's events (invoke_runbook) are not this table's
-        elif event.kind == "job_finished":
-            self.finished, self.status = now, data["status"]
-        elif counts and event.kind == "instance_started":
-            counts.running += 1
-            counts.first_start = counts.first_start if counts.first_start is not None else now
-        elif counts and event.kind == "instance_finished":
-            counts.running = max(counts.running - 1, 0)
-            counts.last_end = now
-            subjects = subjects_of(data.get("rows") or [], self.subject_fields.get(data["activity"]))
-            if subjects:
-                counts.latest = subjects_text(subjects)
-            status = data["status"]
-            if status == "success":
-                counts.done += 1
-            elif status == "warning":
-                counts.warned += 1
-            else:
-                counts.failed += 1
-                counts.cancelled += status == "cancelled"
-        elif counts and event.kind == "junction":
-            counts.junction = data["state"]
+from ..progress import ActivityCounts, ProgressCounts, subjects_of, subjects_text
+from .render import STATUS_STYLE, seconds
 
 
 class LiveProgress:

@@ -13,27 +13,12 @@ from rich.table import Table
 
 from ..history import JobSummary, StoredJob
 from ..model import STATUSES
+from ..progress import subjects_of, subjects_text
 from ..result import JobResult
 
 STATUS_STYLE = {"success": "green", "warning": "yellow", "failed": "red", "cancelled": "magenta",
                 "running": "cyan", "fired": "green", "blocked": "yellow", "not reached": "dim"}
 ROWS_SHOWN = 5
-SUBJECTS_SHOWN = 12
-
-
-def subjects_text(values: list[str]) -> str:
-    """"web01, web02 and 3 more": what the instances of an activity worked on."""
-    shown = ", ".join(values[:SUBJECTS_SHOWN])
-    more = len(values) - SUBJECTS_SHOWN
-    return shown + (f" and {more} more" if more > 0 else "")
-
-
-def subjects_of(rows: list[dict[str, Any]], field: str | None) -> list[str]:
-    if not field:
-        return []
-    return [str(row[field]) for row in rows if row.get(field) not in (None, "")]
-
-
 def seconds(value: float | None) -> str:
     if value is None:
         return ""

@@ -1,0 +1,92 @@
+"""Running from the designer: the seed runbook on a lab built here runs on the engine inside the Qt
+event loop (qasync); at the end the canvas shows exactly what the job result says, and the job is in
+the run history. Stop cancels a running job. No sleeps: the test waits on the controller's signals."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+import qasync
+from conftest import vm
+from gestures import window  # noqa: F401 - window is a fixture
+
+from engine.config import Config, Connection
+from engine.history import HistoryStore
+
+SEED = Path(__file__).resolve().parents[2] / "resources" / "examples" / "vm-checkpoint.json"
+
+
+@pytest.fixture
+def qloop(qapp: Any) -> Any:
+    loop = qasync.QEventLoop(qapp, already_running=False)
+    asyncio.set_event_loop(loop)
+    yield loop
+    loop.close()  # joins qasync's worker threads (asyncio.to_thread): Qt aborts on live QThreads at exit
+    asyncio.set_event_loop(None)
+
+
+def on_lab(window: Any, make_lab: Any, **options: Any) -> Path:
+    lab = make_lab([vm("web01", "Running"), vm("web02", "Running"), vm("db01", "Stopped"),
+                    vm("cache01", "Saved"), vm("app02", "Paused")], **options)
+    window.runner.config = Config(connections={"default": Connection(kind="simulated", lab=str(lab))})
+    assert window.open_file(SEED)
+    return lab
+
+
+def run_to_end(window: Any, loop: Any, parameters: dict[str, Any], *, stop_after: str | None = None) -> Any:
+    async def go() -> Any:
+        done = asyncio.get_running_loop().create_future()
+        window.runner.finished.connect(lambda result: done.done() or done.set_result(result))
+        if stop_after is not None:
+            def maybe_stop(counts: Any) -> None:
+                if counts.activities[stop_after].done:
+                    window.runner.stop()
+            window.runner.progressed.connect(maybe_stop)
+        assert window.run(parameters)
+        return await asyncio.wait_for(done, 30)
+    return loop.run_until_complete(go())
+
+
+def test_the_canvas_ends_showing_what_the_job_result_says(window, qloop, make_lab):
+    on_lab(window, make_lab, time_scale=0.01)
+    result = run_to_end(window, qloop, {"Batch Number": "1"})
+    assert result.status == "success"
+    items = window.scene.activity_items
+    for activity in result.activities:
+        overlay = items[activity.id].overlay
+        if activity.id in result.junctions:
+            assert overlay["state"] == result.junctions[activity.id]
+            continue
+        statuses = [i.status for i in activity.instances]
+        assert overlay["done"] == statuses.count("success"), activity.id
+        assert overlay["failed"] == statuses.count("failed") + statuses.count("cancelled")
+        assert overlay["running"] == 0
+        assert overlay["state"] == ("success" if statuses else "waiting")
+    links = window.scene.link_items
+    assert links[("get_vms", "start_maintenance")].overlay["text"] == "2 passed · 3 filtered"
+    assert links[("wait_stopped", "new_checkpoint")].overlay["text"] == "5 passed"
+    assert links[("wait_checkpoints", "start_vm")].overlay["text"] == "2 passed"
+    with HistoryStore() as store:
+        assert [job.job_id for job in store.jobs()] == [result.job_id]
+    assert window.run_action.isEnabled() and not window.stop_action.isEnabled()
+    window.runner.clear()
+    assert all(item.overlay == {} for item in items.values())
+
+
+def test_stop_mid_run_cancels_and_shows_it(window, qloop, make_lab):
+    on_lab(window, make_lab, time_scale=0.2)
+    result = run_to_end(window, qloop, {"Batch Number": "1"}, stop_after="start_maintenance")
+    assert result.status == "cancelled"
+    states = {key: item.overlay.get("state") for key, item in window.scene.activity_items.items()}
+    assert states["stop_vm"] == "cancelled"
+    assert states["start_vm"] == "waiting"
+
+
+def test_bad_parameters_run_nothing(window, qloop, make_lab):
+    on_lab(window, make_lab)
+    assert not window.run({})  # Batch Number is required
+    assert "Batch Number" in window.asked[-1]
+    assert window.runner.handle is None
