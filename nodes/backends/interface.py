@@ -49,8 +49,9 @@ class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     def row(self) -> dict[str, Any]:
-        """The published row of this record."""
-        return self.model_dump(mode="json")
+        """The published row of this record (its fields are plain text: a copy of them is the row,
+        several times cheaper than model_dump, once per VM per operation)."""
+        return dict(self.__dict__)
 
 
 class VmRecord(_Record):
