@@ -25,9 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     window = MainWindow()
-    if args.runbook and not window.open_file(args.runbook):
-        return 2
     window.show()
+    if args.runbook:
+        window.open_file(args.runbook)  # a file that cannot be opened is explained; the window stays
     with loop:
         loop.run_until_complete(_until_closed(app))
     return 0
