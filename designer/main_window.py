@@ -35,6 +35,7 @@ from .files import open_for_editing
 from .inspector import Inspector
 from .layout import layered_positions
 from .links.editor import LinkDialog
+from .log_panel import LogPanel
 from .palette import Palette
 from .problems import ProblemsPanel
 from .run_dialog import ParametersDialog
@@ -61,6 +62,7 @@ class MainWindow(QMainWindow):
         self.palette = Palette(self.registry)
         self.inspector = Inspector(self.document, self.registry)
         self.problems = ProblemsPanel()
+        self.log_panel = LogPanel()
         self.validator = LiveValidator(self.document, self.registry, self)
         self.runner = RunController(self.document, self.scene, self.registry, self)
         self.docks = {
@@ -69,8 +71,10 @@ class MainWindow(QMainWindow):
             "problems": self._dock("Problems", self.problems, Qt.DockWidgetArea.BottomDockWidgetArea),
             "history": self._dock("Undo history", QUndoView(self.undo_stack),
                                   Qt.DockWidgetArea.BottomDockWidgetArea),
+            "log": self._dock("Run log", self.log_panel, Qt.DockWidgetArea.BottomDockWidgetArea),
         }
         self.tabifyDockWidget(self.docks["problems"], self.docks["history"])
+        self.tabifyDockWidget(self.docks["problems"], self.docks["log"])
         self.docks["problems"].raise_()
         self.resizeDocks([self.docks["problems"]], [150], Qt.Orientation.Vertical)
         self.resizeDocks([self.docks["palette"], self.docks["properties"]], [230, 420],
@@ -112,6 +116,7 @@ class MainWindow(QMainWindow):
             commands.SetMeta(self.document, name, text)))
         self.problems.problem_activated.connect(self._problem_activated)
         self.runner.started.connect(self._run_started)
+        self.runner.events.connect(lambda batch: self.log_panel.add(batch, self.scene.names()))
         self.runner.finished.connect(self._run_finished)
         self.validator.checked.connect(self._show_problems)
         self.undo_stack.cleanChanged.connect(lambda _clean: self._update_title())
@@ -490,6 +495,9 @@ class MainWindow(QMainWindow):
         return True
 
     def _run_started(self, job_id: str) -> None:
+        self.log_panel.start([a.name for a in self.document.activities])
+        self.docks["log"].show()
+        self.docks["log"].raise_()
         self.run_action.setEnabled(False)
         self.stop_action.setEnabled(True)
         self.statusBar().showMessage(f"Running job {job_id}…")

@@ -30,6 +30,7 @@ class RunController(QObject):
     started = Signal(str)  # job id
     finished = Signal(object)  # JobResult
     progressed = Signal(object)  # ProgressCounts, after each coalesced repaint
+    events = Signal(object)  # the events since the last repaint, a list
 
     def __init__(self, document: Document, scene: RunbookScene, registry: Registry,
                  parent: QObject | None = None) -> None:
@@ -42,6 +43,7 @@ class RunController(QObject):
         self.handle: JobHandle | None = None
         self.result: JobResult | None = None
         self.events_seen = 0
+        self._pending: list[Event] = []
         self._dirty = False
         self._waiter: asyncio.Future[None] | None = None
         self._timer = QTimer(self, interval=REPAINT_MS)
@@ -83,12 +85,15 @@ class RunController(QObject):
 
     def _seen(self, event: Event) -> None:
         self.events_seen += 1
+        self._pending.append(event)
         self._dirty = True  # painted by the timer: never one repaint per event
 
     def _repaint(self) -> None:
         if self._dirty and self.counts is not None:
             self._dirty = False
             self.scene.show_run(self.counts)
+            batch, self._pending = self._pending, []
+            self.events.emit(batch)
             self.progressed.emit(self.counts)
 
     async def _finish(self, handle: JobHandle, store: HistoryStore) -> None:

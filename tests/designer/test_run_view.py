@@ -90,3 +90,22 @@ def test_bad_parameters_run_nothing(window, qloop, make_lab):
     assert not window.run({})  # Batch Number is required
     assert "Batch Number" in window.asked[-1]
     assert window.runner.handle is None
+
+
+def test_the_run_log_lists_events_and_filters_them(window, qloop, make_lab):
+    lab = on_lab(window, make_lab)
+    text = lab.read_text().replace('"fail": []', '"fail": [{"op": "stop", "vm": "web02", "error": "guest hung"}]')
+    lab.write_text(text)
+    result = run_to_end(window, qloop, {"Batch Number": "1"})
+    assert result.status == "failed"
+    log = window.log_panel
+    rows = log.model.lines
+    assert any(r[1] == "Stop VM" and r[2] == "error" and "guest hung" in r[3] for r in rows)
+    assert rows[-1][3].startswith(f"job {result.job_id} failed")
+    log.level.setCurrentIndex(log.level.findData("error"))
+    shown = [log.proxy.index(i, 3).data() for i in range(log.proxy.rowCount())]
+    assert shown and all("failed" in line for line in shown)
+    log.level.setCurrentIndex(log.level.findData("info"))
+    log.activity.setCurrentIndex(log.activity.findData("Get VMs in Batch"))
+    assert all(log.proxy.index(i, 1).data() == "Get VMs in Batch" for i in range(log.proxy.rowCount()))
+    assert log.proxy.rowCount() >= 2
