@@ -33,6 +33,7 @@ from .canvas.scene import RunbookScene
 from .canvas.view import RunbookView
 from .files import open_for_editing
 from .inspector import Inspector
+from .instances import InstancesPanel
 from .layout import layered_positions
 from .links.editor import LinkDialog
 from .log_panel import LogPanel
@@ -63,6 +64,7 @@ class MainWindow(QMainWindow):
         self.inspector = Inspector(self.document, self.registry)
         self.problems = ProblemsPanel()
         self.log_panel = LogPanel()
+        self.instances_panel = InstancesPanel()
         self.validator = LiveValidator(self.document, self.registry, self)
         self.runner = RunController(self.document, self.scene, self.registry, self)
         self.docks = {
@@ -72,7 +74,10 @@ class MainWindow(QMainWindow):
             "history": self._dock("Undo history", QUndoView(self.undo_stack),
                                   Qt.DockWidgetArea.BottomDockWidgetArea),
             "log": self._dock("Run log", self.log_panel, Qt.DockWidgetArea.BottomDockWidgetArea),
+            "instances": self._dock("Instances", self.instances_panel,
+                                    Qt.DockWidgetArea.BottomDockWidgetArea),
         }
+        self.tabifyDockWidget(self.docks["problems"], self.docks["instances"])
         self.tabifyDockWidget(self.docks["problems"], self.docks["history"])
         self.tabifyDockWidget(self.docks["problems"], self.docks["log"])
         self.docks["problems"].raise_()
@@ -502,6 +507,13 @@ class MainWindow(QMainWindow):
         self.stop_action.setEnabled(True)
         self.statusBar().showMessage(f"Running job {job_id}…")
 
+    def _show_instances(self, activity_id: str) -> None:
+        """The selected activity's instances in the current (or last) run."""
+        if self.runner.counts is None or not self.document.has_activity(activity_id):
+            return
+        events = self.runner.finished_instances.get(activity_id, [])
+        self.instances_panel.show_instances(self.document.activity(activity_id).name, events)
+
     def _run_finished(self, result: object) -> None:
         self.run_action.setEnabled(True)
         self.stop_action.setEnabled(False)
@@ -515,6 +527,7 @@ class MainWindow(QMainWindow):
         keys = self.scene.selected_link_keys()
         if len(ids) == 1 and not keys:
             self.inspector.show_activity(ids[0])
+            self._show_instances(ids[0])
         elif len(keys) == 1 and not ids:
             self.inspector.show_link(keys[0])
         elif not ids and not keys:

@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from engine.config import Config
 from engine.document import Document
 from engine.errors import InterlockError
-from engine.events import Event
+from engine.events import Event, InstanceFinished
 from engine.executor import Engine, JobHandle
 from engine.history import HistoryError, HistoryStore
 from engine.progress import ProgressCounts
@@ -43,6 +43,7 @@ class RunController(QObject):
         self.handle: JobHandle | None = None
         self.result: JobResult | None = None
         self.events_seen = 0
+        self.finished_instances: dict[str, list[InstanceFinished]] = {}  # activity id -> its instances
         self._pending: list[Event] = []
         self._dirty = False
         self._waiter: asyncio.Future[None] | None = None
@@ -67,6 +68,7 @@ class RunController(QObject):
         handle = engine.start(runbook, parameters, sinks=[counts.update, store.record, self._seen])
         self.counts, self.handle, self.result = counts, handle, None
         self.events_seen = 0
+        self.finished_instances = {}
         self.scene.show_run(counts)
         self._timer.start()
         self._waiter = asyncio.ensure_future(self._finish(handle, store))  # kept: a task must not vanish
@@ -86,6 +88,9 @@ class RunController(QObject):
     def _seen(self, event: Event) -> None:
         self.events_seen += 1
         self._pending.append(event)
+        if isinstance(event, InstanceFinished) and self.handle is not None \
+                and event.job_id == self.handle.job_id:  # a child job's instances are not this canvas's
+            self.finished_instances.setdefault(event.activity, []).append(event)
         self._dirty = True  # painted by the timer: never one repaint per event
 
     def _repaint(self) -> None:

@@ -63,5 +63,7 @@ class LiveValidator(QObject):
         self.checked.emit(problems)
 
     def shutdown(self) -> None:
+        """Stop checking. Waits for a check in flight (milliseconds): its worker must not emit a
+        signal into a window that is being destroyed."""
         self._timer.stop()
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool.shutdown(wait=True, cancel_futures=True)

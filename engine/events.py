@@ -66,6 +66,9 @@ class InstanceFinished(Event):
     attempts: int
     error: str | None = None
     rows: list[dict[str, Any]] = Field(default_factory=list)
+    # The activity's properties as resolved for the instance (subscriptions filled in), for the
+    # designer's instance inspector. Properties never hold secrets (those come from connections).
+    inputs: dict[str, Any] = Field(default_factory=dict)
 
 
 class LinkEvaluated(Event):

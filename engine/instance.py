@@ -32,6 +32,7 @@ class Attempt:
     rows: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
     retryable: bool = True  # a property that cannot be resolved fails the same way every time
+    inputs: BaseModel | None = None  # the properties as resolved for the last attempt
 
 
 class InstanceContext:
@@ -49,6 +50,7 @@ class InstanceContext:
         self.parameters = job.parameters
         self.config = job.config
         self.warning: str | None = None
+        self.inputs: BaseModel | None = None  # the last attempt's resolved properties
         self._cancel_requested: threading.Event | None = None
 
     @property
@@ -104,6 +106,7 @@ async def run_attempt(node: PlanNode, path: PathContext | None, context: Instanc
     context.attempt += 1
     try:
         properties = resolve_properties(node, path)
+        context.inputs = properties
     except (MissingData, ActivityError) as exc:
         return Attempt("failed", error=str(exc), retryable=False)
     except Exception as exc:  # a pack's broken properties model must fail the instance, not the job
@@ -193,6 +196,7 @@ async def execute(job: Job, node: PlanNode, path: PathContext | None) -> tuple[A
         attempt = Attempt("cancelled", error="cancelled")
     if node.flatten is not None and attempt.rows:
         attempt.rows = flatten(attempt.rows, node.flatten)
+    attempt.inputs = context.inputs
     return attempt, context.attempt, started, now()
 
 

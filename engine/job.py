@@ -31,13 +31,17 @@ from .events import (
 from .fastbuild import build
 from .filtering import passes
 from .graph import CompiledGraph
-from .instance import common_data, execute
+from .instance import Attempt, common_data, execute
 from .model import Runbook
 from .plan import PlanLink, PlanNode, build_plan
 from .result import ActivityResult, InstanceResult, JobResult
 
 if TYPE_CHECKING:
     from .executor import Engine, JobHandle
+
+
+def _inputs(attempt: Attempt) -> dict[str, Any]:
+    return attempt.inputs.model_dump(mode="json") if attempt.inputs is not None else {}
 
 
 class Job:
@@ -194,7 +198,7 @@ class Job:
                     activity=node.id, name=node.name, instance=number, status=attempt.status,
                     started_at=common["@started_at"], finished_at=common["@finished_at"],
                     duration_s=common["@duration_s"], attempts=attempts, error=attempt.error,
-                    rows=attempt.rows))
+                    rows=attempt.rows, inputs=_inputs(attempt)))
             if attempt.status != "cancelled" and not self.cancelled:
                 self._publish(node, attempt.status, attempt.rows, common, path)
         finally:

@@ -5,6 +5,7 @@ the run history. Stop cancels a running job. No sleeps: the test waits on the co
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 import qasync
 from conftest import vm
 from gestures import window  # noqa: F401 - window is a fixture
+from PySide6.QtWidgets import QApplication
 
 from engine.config import Config, Connection
 from engine.history import HistoryStore
@@ -94,8 +96,8 @@ def test_bad_parameters_run_nothing(window, qloop, make_lab):
 
 def test_the_run_log_lists_events_and_filters_them(window, qloop, make_lab):
     lab = on_lab(window, make_lab)
-    text = lab.read_text().replace('"fail": []', '"fail": [{"op": "stop", "vm": "web02", "error": "guest hung"}]')
-    lab.write_text(text)
+    fault = '"fail": [{"op": "stop", "vm": "web02", "error": "guest hung"}]'
+    lab.write_text(lab.read_text().replace('"fail": []', fault))
     result = run_to_end(window, qloop, {"Batch Number": "1"})
     assert result.status == "failed"
     log = window.log_panel
@@ -109,3 +111,21 @@ def test_the_run_log_lists_events_and_filters_them(window, qloop, make_lab):
     log.activity.setCurrentIndex(log.activity.findData("Get VMs in Batch"))
     assert all(log.proxy.index(i, 1).data() == "Get VMs in Batch" for i in range(log.proxy.rowCount()))
     assert log.proxy.rowCount() >= 2
+
+
+def test_the_inspector_shows_each_instance_with_inputs_as_resolved_and_rows(window, qloop, make_lab):
+    on_lab(window, make_lab)
+    result = run_to_end(window, qloop, {"Batch Number": "1"})
+    window.scene.select_only(["stop_vm"])
+    panel = window.instances_panel
+    assert panel.instances.rowCount() == len(result.activity("stop_vm").instances) == 2
+    inputs = {panel.inputs.item(r, 0).text(): panel.inputs.item(r, 1).text()
+              for r in range(panel.inputs.rowCount())}
+    assert inputs["vm_id"] in ("id-web01", "id-web02")  # {{get_vms.vm_id}} as it was resolved
+    assert inputs["mode"] == "shutdown"
+    headers = [panel.rows.horizontalHeaderItem(c).text() for c in range(panel.rows.columnCount())]
+    assert headers == ["vm_id", "vm_name", "status"]
+    assert panel.rows.item(0, 2).text() == "Stopped"
+    panel.copy()
+    copied = json.loads(QApplication.clipboard().text())
+    assert copied["inputs"]["vm_id"] == inputs["vm_id"] and copied["rows"][0]["status"] == "Stopped"
