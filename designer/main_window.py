@@ -25,6 +25,7 @@ from engine.document import Document
 from engine.errors import InterlockError, RunbookError
 from engine.executor import Engine
 from engine.fileio import save_runbook
+from engine.history import HistoryStore
 from engine.model import Activity, Link, Note, Runbook
 from engine.registry import Registry
 
@@ -32,6 +33,7 @@ from . import clipboard, commands
 from .canvas.scene import RunbookScene
 from .canvas.view import RunbookView
 from .files import open_for_editing
+from .history_panel import HistoryPanel
 from .inspector import Inspector
 from .instances import InstancesPanel
 from .layout import layered_positions
@@ -65,6 +67,7 @@ class MainWindow(QMainWindow):
         self.problems = ProblemsPanel()
         self.log_panel = LogPanel()
         self.instances_panel = InstancesPanel()
+        self.history_panel = HistoryPanel()
         self.validator = LiveValidator(self.document, self.registry, self)
         self.runner = RunController(self.document, self.scene, self.registry, self)
         self.docks = {
@@ -76,7 +79,9 @@ class MainWindow(QMainWindow):
             "log": self._dock("Run log", self.log_panel, Qt.DockWidgetArea.BottomDockWidgetArea),
             "instances": self._dock("Instances", self.instances_panel,
                                     Qt.DockWidgetArea.BottomDockWidgetArea),
+            "runs": self._dock("Run history", self.history_panel, Qt.DockWidgetArea.BottomDockWidgetArea),
         }
+        self.tabifyDockWidget(self.docks["problems"], self.docks["runs"])
         self.tabifyDockWidget(self.docks["problems"], self.docks["instances"])
         self.tabifyDockWidget(self.docks["problems"], self.docks["history"])
         self.tabifyDockWidget(self.docks["problems"], self.docks["log"])
@@ -93,6 +98,7 @@ class MainWindow(QMainWindow):
         self._restore_layout()
         self._update_title()
         self.validator.run_now()
+        self.history_panel.refresh()
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -121,6 +127,7 @@ class MainWindow(QMainWindow):
             commands.SetMeta(self.document, name, text)))
         self.problems.problem_activated.connect(self._problem_activated)
         self.runner.started.connect(self._run_started)
+        self.history_panel.job_opened.connect(self.open_history_job)
         self.runner.events.connect(lambda batch: self.log_panel.add(batch, self.scene.names()))
         self.runner.finished.connect(self._run_finished)
         self.validator.checked.connect(self._show_problems)
@@ -507,6 +514,25 @@ class MainWindow(QMainWindow):
         self.stop_action.setEnabled(True)
         self.statusBar().showMessage(f"Running job {job_id}…")
 
+    def open_history_job(self, job_id: str) -> bool:
+        """Paint a past job onto the canvas (opening its runbook file first if another is open)."""
+        try:
+            with HistoryStore() as store:
+                stored = store.job(job_id)
+            path = stored.summary.path
+            if path and (self.path is None or Path(path).resolve() != self.path):
+                if not Path(path).is_file():
+                    raise InterlockError(f"the runbook of job {job_id} is no longer at {path}")
+                if not self.open_file(path):
+                    return False
+            self.runner.show_stored(stored)
+        except InterlockError as exc:
+            QMessageBox.critical(self, "Cannot open the job", str(exc))
+            return False
+        self.statusBar().showMessage(f"Showing job {stored.summary.job_id} ({stored.summary.status}); "
+                                     f"Clear Run State (Ctrl+Shift+R) to go back to editing", 10000)
+        return True
+
     def _show_instances(self, activity_id: str) -> None:
         """The selected activity's instances in the current (or last) run."""
         if self.runner.counts is None or not self.document.has_activity(activity_id):
@@ -515,6 +541,7 @@ class MainWindow(QMainWindow):
         self.instances_panel.show_instances(self.document.activity(activity_id).name, events)
 
     def _run_finished(self, result: object) -> None:
+        self.history_panel.refresh()
         self.run_action.setEnabled(True)
         self.stop_action.setEnabled(False)
         status = getattr(result, "status", "?")

@@ -16,7 +16,7 @@ from engine.document import Document
 from engine.errors import InterlockError
 from engine.events import Event, InstanceFinished
 from engine.executor import Engine, JobHandle
-from engine.history import HistoryError, HistoryStore
+from engine.history import HistoryError, HistoryStore, StoredJob
 from engine.progress import ProgressCounts
 from engine.registry import Registry
 from engine.result import JobResult
@@ -74,6 +74,26 @@ class RunController(QObject):
         self._waiter = asyncio.ensure_future(self._finish(handle, store))  # kept: a task must not vanish
         self.started.emit(handle.job_id)
         return handle
+
+    def show_stored(self, stored: StoredJob) -> None:
+        """A past job's final states and counts, replayed from its stored events onto the canvas."""
+        if self.running:
+            raise InterlockError("a job is running: stop it before opening a past one")
+        runbook = self.document.runbook
+        engine = Engine(self.config, self.registry)
+        junctions = {a.id for a in runbook.activities if a.type in engine.junction_types()}
+        counts = ProgressCounts(runbook, junctions, engine.subject_fields(runbook))
+        self.finished_instances = {}
+        self.handle = None
+        for event in stored.events:
+            if event.job_id != stored.summary.job_id:
+                continue  # a child job's events (invoke_runbook) belong to the child's runbook
+            counts.update(event)
+            if isinstance(event, InstanceFinished):
+                self.finished_instances.setdefault(event.activity, []).append(event)
+        self.counts, self.result = counts, stored.result
+        self.scene.show_run(counts)
+        self.progressed.emit(counts)
 
     def stop(self) -> None:
         if self.running and self.handle is not None:

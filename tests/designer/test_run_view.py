@@ -129,3 +129,30 @@ def test_the_inspector_shows_each_instance_with_inputs_as_resolved_and_rows(wind
     panel.copy()
     copied = json.loads(QApplication.clipboard().text())
     assert copied["inputs"]["vm_id"] == inputs["vm_id"] and copied["rows"][0]["status"] == "Stopped"
+
+
+def test_a_headless_run_appears_in_the_history_panel_and_opens_with_the_same_counts(window, make_lab,
+                                                                                     tmp_path, capsys):
+    from engine.cli.main import main
+
+    lab = make_lab([vm("web01", "Running"), vm("db01", "Stopped"), vm("mail01", "Running")])
+    config = tmp_path / "interlock.toml"
+    config.write_text(f'[connections.default]\nkind = "simulated"\nlab = "{lab}"\n')
+    assert main(["run", str(SEED), "-p", "Batch Number=1", "--config", str(config), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    window.history_panel.refresh()
+    jobs = window.history_panel.jobs
+    assert jobs.topLevelItemCount() == 1
+    assert jobs.topLevelItem(0).text(5) == result["job_id"]
+    assert jobs.topLevelItem(0).text(2) == "success"
+    assert window.open_history_job(result["job_id"])
+    items = window.scene.activity_items
+    for activity in result["activities"]:
+        overlay = items[activity["id"]].overlay
+        if activity["id"] in result["junctions"]:
+            assert overlay["state"] == result["junctions"][activity["id"]]
+        else:
+            assert overlay["done"] == sum(i["status"] == "success" for i in activity["instances"])
+    assert window.scene.link_items[("get_vms", "start_maintenance")].overlay["text"] == "2 passed · 1 filtered"
+    window.scene.select_only(["new_checkpoint"])
+    assert window.instances_panel.instances.rowCount() == 3

@@ -1,0 +1,78 @@
+"""Run history in the designer: past jobs from the same store as `interlock history` (headless ones
+too), filterable by runbook and status; opening one paints its final states and counts on the canvas
+and fills the instance inspector from the stored events."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.history import HistoryError, HistoryStore, JobSummary
+
+JOB_ROLE = Qt.ItemDataRole.UserRole
+STATUSES = ("", "success", "warning", "failed", "cancelled", "running")
+
+
+class HistoryPanel(QWidget):
+    job_opened = Signal(str)  # a job id
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runbook = QLineEdit(placeholderText="Runbook name")
+        self.runbook.setClearButtonEnabled(True)
+        self.status = QComboBox()
+        for status in STATUSES:
+            self.status.addItem(status or "Any status", status)
+        refresh = QPushButton("Refresh")
+        self.open_button = QPushButton("Open on canvas")
+        self.jobs = QTreeWidget()
+        self.jobs.setHeaderLabels(["Started", "Runbook", "Status", "Duration", "Parameters", "Job"])
+        self.jobs.setRootIsDecorated(False)
+        self.jobs.setColumnWidth(0, 150)
+        self.jobs.setColumnWidth(1, 180)
+        bar = QHBoxLayout()
+        for widget in (self.runbook, self.status, refresh, self.open_button):
+            bar.addWidget(widget)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(bar)
+        layout.addWidget(self.jobs)
+        refresh.clicked.connect(self.refresh)
+        self.runbook.editingFinished.connect(self.refresh)
+        self.status.currentIndexChanged.connect(self.refresh)
+        self.open_button.clicked.connect(self._open_current)
+        self.jobs.itemActivated.connect(lambda item: self.job_opened.emit(item.data(0, JOB_ROLE)))
+
+    def refresh(self) -> None:
+        try:
+            with HistoryStore() as store:
+                jobs = store.jobs(limit=200, runbook=self.runbook.text().strip() or None,
+                                  status=self.status.currentData() or None)
+        except HistoryError as exc:
+            self.jobs.clear()
+            QTreeWidgetItem(self.jobs, ["", str(exc)])
+            return
+        self.show_jobs(jobs)
+
+    def show_jobs(self, jobs: list[JobSummary]) -> None:
+        self.jobs.clear()
+        for job in jobs:
+            duration = f"{job.duration_s:.1f} s" if job.duration_s is not None else ""
+            parameters = ", ".join(f"{k}={v}" for k, v in job.parameters.items())
+            item = QTreeWidgetItem(self.jobs, [(job.started_at or "")[:19].replace("T", " "), job.runbook,
+                                               job.status, duration, parameters, job.job_id])
+            item.setData(0, JOB_ROLE, job.job_id)
+
+    def _open_current(self) -> None:
+        item = self.jobs.currentItem()
+        if item is not None:
+            self.job_opened.emit(item.data(0, JOB_ROLE))
