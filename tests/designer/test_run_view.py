@@ -153,6 +153,7 @@ def test_a_headless_run_appears_in_the_history_panel_and_opens_with_the_same_cou
             assert overlay["state"] == result["junctions"][activity["id"]]
         else:
             assert overlay["done"] == sum(i["status"] == "success" for i in activity["instances"])
-    assert window.scene.link_items[("get_vms", "start_maintenance")].overlay["text"] == "2 passed · 1 filtered"
+    link = window.scene.link_items[("get_vms", "start_maintenance")]
+    assert link.overlay["text"] == "2 passed · 1 filtered"
     window.scene.select_only(["new_checkpoint"])
     assert window.instances_panel.instances.rowCount() == 3
