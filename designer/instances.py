@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.events import InstanceFinished
+from engine.job import PausePoint
 
 
 def _cell(value: Any) -> QTableWidgetItem:
@@ -88,6 +89,19 @@ class InstancesPanel(QWidget):
         for index, published in enumerate(rows):
             for column, key in enumerate(columns):
                 self.rows.setItem(index, column, _cell(published.get(key, "")))
+
+    def show_paused(self, point: PausePoint) -> None:
+        """Where the tester holds the job: the next instance, its inputs as resolved, no rows yet."""
+        self._events = []
+        self.instances.setRowCount(0)
+        state = f" — its inputs cannot be resolved: {point.error}" if point.error else ""
+        self.title.setText(f"<b>Paused before {point.name} [{point.instance}]</b>{state}")
+        self.inputs.setRowCount(len(point.inputs))
+        for index, (key, value) in enumerate(point.inputs.items()):
+            self.inputs.setItem(index, 0, _cell(key))
+            self.inputs.setItem(index, 1, _cell(value))
+        self.rows.setRowCount(0)
+        self.rows.setColumnCount(0)
 
     def current(self) -> InstanceFinished | None:
         row = self.instances.currentRow()

@@ -44,6 +44,7 @@ from .problems import ProblemsPanel
 from .run_dialog import ParametersDialog
 from .run_view import RunController
 from .scope import as_tuples, scope_fields
+from .tester import Tester
 from .validation import LiveValidator
 
 FILE_FILTER = "Interlock runbooks (*.json);;All files (*)"
@@ -70,6 +71,7 @@ class MainWindow(QMainWindow):
         self.history_panel = HistoryPanel()
         self.validator = LiveValidator(self.document, self.registry, self)
         self.runner = RunController(self.document, self.scene, self.registry, self)
+        self.tester = Tester(self)
         self.docks = {
             "palette": self._dock("Activities", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea),
             "properties": self._dock("Properties", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea),
@@ -127,6 +129,9 @@ class MainWindow(QMainWindow):
             commands.SetMeta(self.document, name, text)))
         self.problems.problem_activated.connect(self._problem_activated)
         self.runner.started.connect(self._run_started)
+        self.runner.stopped.connect(self.tester.reset)
+        self.runner.events.connect(self._tester_sees)
+        self.tester.paused.connect(self._paused)
         self.history_panel.job_opened.connect(self.open_history_job)
         self.runner.events.connect(lambda batch: self.log_panel.add(batch, self.scene.names()))
         self.runner.finished.connect(self._run_finished)
@@ -202,6 +207,14 @@ class MainWindow(QMainWindow):
                                         "Cancel the running job")
         self.stop_action.setEnabled(False)
         self._action(runbook, "Clear Run State", self.runner.clear, "Ctrl+Shift+R")
+        runbook.addSeparator()
+        self._action(runbook, "Run in &Tester…", lambda: self.run_dialog(step=True), "F6",
+                     "Run one instance at a time; Step and Continue")
+        self.step_action = self._action(runbook, "Ste&p", self.tester.step, "F10", "Let one instance run")
+        self.continue_action = self._action(runbook, "&Continue", self.tester.continue_, "F8",
+                                            "Run on, stopping only at breakpoints")
+        self._action(runbook, "Toggle &Breakpoint", self.toggle_breakpoint, "F9",
+                     "Pause before each instance of the selected activity")
         runbook.addSeparator()
         self._action(runbook, "Auto-&Layout", self.auto_layout, "Ctrl+L")
         self._action(runbook, "&Validate", self.validate_now, "F7")
@@ -485,8 +498,8 @@ class MainWindow(QMainWindow):
 
     # -- running -------------------------------------------------------------------------------------
 
-    def run_dialog(self) -> None:
-        """Ask for the parameters, then run (F5)."""
+    def run_dialog(self, step: bool = False) -> None:
+        """Ask for the parameters, then run (F5), or run in the tester one instance at a time (F6)."""
         errors = [p for p in self.validator.problems if p.severity == "error"]
         if errors:
             QMessageBox.critical(self, "Cannot run", "Fix the runbook's problems first:\n\n"
@@ -496,11 +509,13 @@ class MainWindow(QMainWindow):
         declared = engine.start_parameters(self.document.runbook)
         dialog = ParametersDialog(self.document.runbook.name, declared, self)
         if dialog.exec():
-            self.run(dialog.values())
+            self.run(dialog.values(), step=step)
 
-    def run(self, parameters: dict[str, object]) -> bool:
+    def run(self, parameters: dict[str, object], step: bool = False) -> bool:
+        self.tester.reset()
+        self.tester.step_mode = step
         try:
-            self.runner.start(parameters)
+            self.runner.start(parameters, self.tester)
         except InterlockError as exc:
             QMessageBox.critical(self, "Cannot run", str(exc))
             return False
@@ -533,6 +548,24 @@ class MainWindow(QMainWindow):
                                      f"Clear Run State (Ctrl+Shift+R) to go back to editing", 10000)
         return True
 
+    def _tester_sees(self, batch: list) -> None:
+        for event in batch:
+            if event.kind == "instance_finished":
+                self.tester.note_finished(event.activity, event.instance)
+
+    def toggle_breakpoint(self) -> None:
+        for activity_id in self.scene.selected_activity_ids():
+            on = self.tester.toggle_breakpoint(activity_id)
+            self.scene.activity_items[activity_id].set_breakpoint(on)
+
+    def _paused(self, point: object) -> None:
+        """The job waits before an instance: show where and with which inputs."""
+        name, number = getattr(point, "name", ""), getattr(point, "instance", 0)
+        self.statusBar().showMessage(f"Paused before {name} [{number}]: Step (F10) or Continue (F8)")
+        self.instances_panel.show_paused(point)
+        self.docks["instances"].show()
+        self.docks["instances"].raise_()
+
     def _show_instances(self, activity_id: str) -> None:
         """The selected activity's instances in the current (or last) run."""
         if self.runner.counts is None or not self.document.has_activity(activity_id):
@@ -541,6 +574,7 @@ class MainWindow(QMainWindow):
         self.instances_panel.show_instances(self.document.activity(activity_id).name, events)
 
     def _run_finished(self, result: object) -> None:
+        self.tester.reset()
         self.history_panel.refresh()
         self.run_action.setEnabled(True)
         self.stop_action.setEnabled(False)

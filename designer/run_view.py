@@ -22,6 +22,7 @@ from engine.registry import Registry
 from engine.result import JobResult
 
 from .canvas.scene import RunbookScene
+from .tester import Tester
 
 REPAINT_MS = 50  # ≤ 20 repaints a second, whatever the event rate
 
@@ -31,6 +32,7 @@ class RunController(QObject):
     finished = Signal(object)  # JobResult
     progressed = Signal(object)  # ProgressCounts, after each coalesced repaint
     events = Signal(object)  # the events since the last repaint, a list
+    stopped = Signal()  # Stop was asked for (held instances must be let go so they can cancel)
 
     def __init__(self, document: Document, scene: RunbookScene, registry: Registry,
                  parent: QObject | None = None) -> None:
@@ -54,7 +56,7 @@ class RunController(QObject):
     def running(self) -> bool:
         return self.handle is not None and not self.handle.done
 
-    def start(self, parameters: dict[str, Any]) -> JobHandle:
+    def start(self, parameters: dict[str, Any], tester: Tester | None = None) -> JobHandle:
         """Start a job of the document as it is now (later edits do not change the running job).
         ParameterError / RunbookError / ConfigError are raised before anything runs."""
         if self.running:
@@ -65,7 +67,9 @@ class RunController(QObject):
         junctions = {a.id for a in runbook.activities if a.type in engine.junction_types()}
         counts = ProgressCounts(runbook, junctions, engine.subject_fields(runbook))
         store = HistoryStore()
-        handle = engine.start(runbook, parameters, sinks=[counts.update, store.record, self._seen])
+        hook = tester.before_instance if tester is not None else None
+        handle = engine.start(runbook, parameters, sinks=[counts.update, store.record, self._seen],
+                              before_instance=hook)
         self.counts, self.handle, self.result = counts, handle, None
         self.events_seen = 0
         self.finished_instances = {}
@@ -98,6 +102,7 @@ class RunController(QObject):
     def stop(self) -> None:
         if self.running and self.handle is not None:
             self.handle.cancel()
+            self.stopped.emit()
 
     def clear(self) -> None:
         """Back to editing: no run state on the canvas."""

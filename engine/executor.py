@@ -18,7 +18,7 @@ from .connections import DEFAULT_CONNECTION, Connections
 from .errors import ConfigError, Problem, RunbookError
 from .events import EventSink
 from .graph import CompiledGraph, compiled_for
-from .job import Job
+from .job import BeforeInstance, Job
 from .model import Runbook
 from .parameters import Parameter, check_parameters
 from .registry import Registry
@@ -103,7 +103,7 @@ class Engine:
 
     def start(self, runbook: Runbook, parameters: dict[str, Any] | None = None,
               sinks: Iterable[EventSink] = (), *, parent_job_id: str | None = None,
-              depth: int = 0) -> JobHandle:
+              depth: int = 0, before_instance: BeforeInstance | None = None) -> JobHandle:
         """Start a job on the running loop. Bad parameters raise ParameterError (a cyclic runbook
         RunbookError) before anything runs."""
         compiled = self.compile(runbook)
@@ -112,7 +112,9 @@ class Engine:
                                        file=runbook.path or runbook.name, link=compiled.cycle[0]))
         values = self.check_parameters(runbook, parameters, compiled)
         self.check_connections(runbook)
-        job = Job(self, runbook, compiled, values, list(sinks), parent_job_id=parent_job_id, depth=depth)
+        # before_instance: a tester's hook, awaited before each instance runs (step mode, breakpoints)
+        job = Job(self, runbook, compiled, values, list(sinks), parent_job_id=parent_job_id, depth=depth,
+                  before_instance=before_instance)
         task = asyncio.get_running_loop().create_task(job.run(), name=f"interlock job {job.job_id}")
         return JobHandle(job, task)
 

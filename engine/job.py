@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +33,7 @@ from .events import (
 from .fastbuild import build
 from .filtering import passes
 from .graph import CompiledGraph
-from .instance import Attempt, common_data, execute
+from .instance import Attempt, common_data, execute, resolve_properties
 from .model import Runbook
 from .plan import PlanLink, PlanNode, build_plan
 from .result import ActivityResult, InstanceResult, JobResult
@@ -40,14 +42,38 @@ if TYPE_CHECKING:
     from .executor import Engine, JobHandle
 
 
+@dataclass(frozen=True)
+class PausePoint:
+    """Where a tester may hold a job: just before an instance runs, with its inputs as resolved."""
+
+    activity: str
+    name: str
+    instance: int
+    inputs: dict[str, Any]
+    error: str | None = None  # when the inputs cannot be resolved (the instance will fail)
+
+
+BeforeInstance = Callable[[PausePoint], Awaitable[None]]
+
+
+def pause_point(node: PlanNode, path: PathContext | None, number: int) -> PausePoint:
+    try:
+        inputs = resolve_properties(node, path).model_dump(mode="json")
+    except Exception as exc:  # shown to the tester; the instance itself reports it when it runs
+        return PausePoint(node.id, node.name, number, {}, str(exc))
+    return PausePoint(node.id, node.name, number, inputs)
+
+
 def _inputs(attempt: Attempt) -> dict[str, Any]:
     return attempt.inputs.model_dump(mode="json") if attempt.inputs is not None else {}
 
 
 class Job:
     def __init__(self, engine: Engine, runbook: Runbook, compiled: CompiledGraph, parameters: dict[str, Any],
-                 sinks: list[EventSink], *, parent_job_id: str | None = None, depth: int = 0) -> None:
+                 sinks: list[EventSink], *, parent_job_id: str | None = None, depth: int = 0,
+                 before_instance: BeforeInstance | None = None) -> None:
         self.engine = engine
+        self.before_instance = before_instance
         self.runbook = runbook
         self.parameters = parameters
         self.sinks = sinks
@@ -186,6 +212,8 @@ class Job:
                 self.emit(build(InstanceStarted,
                     kind="instance_started", job_id=self.job_id, at=iso(now()), activity=node.id,
                     name=node.name, instance=number))
+            if self.before_instance is not None:
+                await self.before_instance(pause_point(node, path, number))
             attempt, attempts, started, finished = await execute(self, node, path)
             common = common_data(node, attempt, attempts, started, finished)
             node.instances.append(build(InstanceResult,

@@ -33,6 +33,7 @@ class ActivityItem(QGraphicsObject):
         self.errors: list[str] = []
         self.warnings: list[str] = []
         self.overlay: dict[str, Any] = {}  # run state painted on top (the run view sets it)
+        self.breakpoint = False
         self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsMovable
                       | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
                       | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
@@ -47,6 +48,10 @@ class ActivityItem(QGraphicsObject):
         self.name, self.type_label, self.icon, self.color = name, type_label, icon, color
         self.enabled, self.junction = enabled, junction
         self._refresh_tooltip()
+        self.update()
+
+    def set_breakpoint(self, on: bool) -> None:
+        self.breakpoint = on
         self.update()
 
     def set_problems(self, errors: list[str], warnings: list[str]) -> None:
@@ -139,6 +144,10 @@ class ActivityItem(QGraphicsObject):
                          painter.fontMetrics().elidedText(self.type_label, Qt.TextElideMode.ElideRight,
                                                           style.NODE_WIDTH - 56))
         self._paint_handle(painter, color)
+        if self.breakpoint:  # a red dot on the left edge, as debuggers show it
+            painter.setPen(QPen(style.NODE_FILL, 1.5))
+            painter.setBrush(style.ERROR)
+            painter.drawEllipse(QPointF(0, 10), 6, 6)
         self._paint_markers(painter)
         self._paint_overlay(painter)
 

@@ -157,3 +157,32 @@ def test_a_headless_run_appears_in_the_history_panel_and_opens_with_the_same_cou
     assert link.overlay["text"] == "2 passed · 1 filtered"
     window.scene.select_only(["new_checkpoint"])
     assert window.instances_panel.instances.rowCount() == 3
+
+
+def test_a_breakpoint_pauses_before_the_activity_and_step_runs_exactly_one_instance(window, qloop, make_lab):
+    lab = on_lab(window, make_lab, time_scale=0.01)
+    window.scene.select_only(["stop_vm"])
+    window.toggle_breakpoint()
+    assert window.scene.activity_items["stop_vm"].breakpoint
+
+    async def go() -> Any:
+        done = asyncio.get_running_loop().create_future()
+        window.runner.finished.connect(lambda result: done.done() or done.set_result(result))
+        pauses: asyncio.Queue[Any] = asyncio.Queue()
+        window.tester.paused.connect(pauses.put_nowait)
+        assert window.run({"Batch Number": "1"})
+        first = await asyncio.wait_for(pauses.get(), 10)
+        assert (first.activity, first.inputs["vm_id"]) in {("stop_vm", "id-web01"), ("stop_vm", "id-web02")}
+        assert window.runner.finished_instances.get("stop_vm", []) == []  # paused before it, not during
+        assert {v["status"] for v in json.loads(lab.read_text())["vms"]} >= {"Running"}
+        assert "Paused before Stop VM" in window.instances_panel.title.text()
+        window.tester.step()  # exactly one instance runs, then the job waits again
+        second = await asyncio.wait_for(pauses.get(), 10)
+        assert second.activity == "stop_vm" and second.inputs["vm_id"] != first.inputs["vm_id"]
+        assert len(window.runner.finished_instances["stop_vm"]) == 1
+        window.tester.continue_()
+        return await asyncio.wait_for(done, 30)
+
+    result = qloop.run_until_complete(go())
+    assert result.status == "success"
+    assert len(result.activity("stop_vm").instances) == 2
