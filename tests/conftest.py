@@ -3,8 +3,10 @@ labs for the simulated back-end are built in the test, VM by VM."""
 
 from __future__ import annotations
 
+import gc
 import json
-from collections.abc import Callable, Iterable
+import sys
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,23 @@ from engine.registry import Registry
 from nodes.backends.simulated.lab import Lab
 
 LabFactory = Callable[..., Path]
+
+
+@pytest.fixture(autouse=True)
+def qt_tidy(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After a Qt test: run Qt's deferred deletions and Python's cycle collector at a known moment.
+    Left to chance, the collector can free a widget's wrapper while Qt still has events queued for
+    it, which crashes the interpreter a few tests later (seen with PySide6 6.11 in full runs)."""
+    yield
+    widgets = sys.modules.get("PySide6.QtWidgets")
+    if widgets is None or widgets.QApplication.instance() is None or "designer" not in request.path.parts:
+        return
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    app = widgets.QApplication.instance()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    app.processEvents()
+    gc.collect()
 
 
 @pytest.fixture(autouse=True)
