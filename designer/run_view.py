@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -67,15 +68,22 @@ class RunController(QObject):
         junctions = {a.id for a in runbook.activities if a.type in engine.junction_types()}
         counts = ProgressCounts(runbook, junctions, engine.subject_fields(runbook))
         store = HistoryStore()
+        # The history is written by its own thread: a batch of 500 events committed to SQLite on the
+        # event loop stalled the window for ~100 ms (benchmarks/live.py).
+        writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="interlock-history")
         hook = tester.before_instance if tester is not None else None
-        handle = engine.start(runbook, parameters, sinks=[counts.update, store.record, self._seen],
+        def record(event: Event) -> None:
+            writer.submit(store.record, event)
+
+        handle = engine.start(runbook, parameters, sinks=[counts.update, record, self._seen],
                               before_instance=hook)
         self.counts, self.handle, self.result = counts, handle, None
         self.events_seen = 0
         self.finished_instances = {}
         self.scene.show_run(counts)
         self._timer.start()
-        self._waiter = asyncio.ensure_future(self._finish(handle, store))  # kept: a task must not vanish
+        # kept in an attribute: a task nobody references may vanish
+        self._waiter = asyncio.ensure_future(self._finish(handle, store, writer))
         self.started.emit(handle.job_id)
         return handle
 
@@ -126,15 +134,23 @@ class RunController(QObject):
             self.events.emit(batch)
             self.progressed.emit(self.counts)
 
-    async def _finish(self, handle: JobHandle, store: HistoryStore) -> None:
-        try:
-            result = await handle.wait()
+    async def _finish(self, handle: JobHandle, store: HistoryStore, writer: ThreadPoolExecutor) -> None:
+        loop = asyncio.get_running_loop()
+
+        def save(result: JobResult | None) -> None:
             # The run happened: a history that cannot be written must not hide its result.
             with contextlib.suppress(HistoryError):
-                store.save_result(result)
-        finally:
+                if result is not None:
+                    store.save_result(result)
             with contextlib.suppress(HistoryError):
                 store.close()
+
+        result: JobResult | None = None
+        try:
+            result = await handle.wait()
+        finally:
+            await loop.run_in_executor(writer, save, result)  # after every event queued before it
+            writer.shutdown(wait=False)
         self._timer.stop()
         self._dirty = True
         self._repaint()
