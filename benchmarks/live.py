@@ -58,6 +58,7 @@ def main() -> None:
         window = MainWindow(settings=QSettings(str(Path(folder) / "s.ini"), QSettings.Format.IniFormat))
         window.resize(1600, 1000)
         window.show()
+        window.runner.config_fixed = True
         window.runner.config = Config(connections={"default": Connection(kind="simulated", lab=str(lab))})
         window.open_file(RUNBOOK)
         settle_for_jobs()

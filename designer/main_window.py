@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.config import load_config
 from engine.document import Document
 from engine.errors import InterlockError, RunbookError
 from engine.executor import Engine
@@ -207,6 +208,9 @@ class MainWindow(QMainWindow):
                                         "Cancel the running job")
         self.stop_action.setEnabled(False)
         self._action(runbook, "Clear Run State", self.runner.clear, "Ctrl+Shift+R")
+        self._action(runbook, "Connections &Config…", self.choose_config, None,
+                     "Which interlock.toml runs use (default: ./interlock.toml, the user config, or the "
+                     "built-in simulated lab)")
         runbook.addSeparator()
         self._action(runbook, "Run in &Tester…", lambda: self.run_dialog(step=True), "F6",
                      "Run one instance at a time; Step and Continue")
@@ -511,10 +515,25 @@ class MainWindow(QMainWindow):
         if dialog.exec():
             self.run(dialog.values(), step=step)
 
+    def config_path(self) -> str | None:
+        value = self.settings.value("config")
+        return str(value) if value else None
+
+    def choose_config(self) -> None:
+        """Pick the connections config for runs (remembered); cancel to go back to the default."""
+        start = self.config_path() or str(Path.cwd())
+        path, _ = QFileDialog.getOpenFileName(self, "Connections config", start,
+                                              "TOML (*.toml);;All files (*)")
+        self.settings.setValue("config", path or "")
+        where = path or "the default (./interlock.toml, the user config, or the built-in simulated lab)"
+        self.statusBar().showMessage(f"Runs use {where}", 6000)
+
     def run(self, parameters: dict[str, object], step: bool = False) -> bool:
         self.tester.reset()
         self.tester.step_mode = step
         try:
+            if not self.runner.config_fixed:  # read at each run, so edits to the file are picked up
+                self.runner.config = load_config(self.config_path())
             self.runner.start(parameters, self.tester)
         except InterlockError as exc:
             QMessageBox.critical(self, "Cannot run", str(exc))

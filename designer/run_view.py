@@ -42,6 +42,7 @@ class RunController(QObject):
         self.scene = scene
         self.registry = registry
         self.config = Config()
+        self.config_fixed = False  # set by embedders and tests that give the config themselves
         self.counts: ProgressCounts | None = None
         self.handle: JobHandle | None = None
         self.result: JobResult | None = None

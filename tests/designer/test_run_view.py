@@ -33,6 +33,7 @@ def qloop(qapp: Any) -> Any:
 def on_lab(window: Any, make_lab: Any, **options: Any) -> Path:
     lab = make_lab([vm("web01", "Running"), vm("web02", "Running"), vm("db01", "Stopped"),
                     vm("cache01", "Saved"), vm("app02", "Paused")], **options)
+    window.runner.config_fixed = True
     window.runner.config = Config(connections={"default": Connection(kind="simulated", lab=str(lab))})
     assert window.open_file(SEED)
     return lab
@@ -186,3 +187,14 @@ def test_a_breakpoint_pauses_before_the_activity_and_step_runs_exactly_one_insta
     result = qloop.run_until_complete(go())
     assert result.status == "success"
     assert len(result.activity("stop_vm").instances) == 2
+
+
+def test_runs_use_the_connections_config_chosen_in_settings(window, qloop, make_lab, tmp_path):
+    lab = make_lab([vm("web01", "Running")])
+    config = tmp_path / "chosen.toml"
+    config.write_text(f'[connections.default]\nkind = "simulated"\nlab = "{lab}"\n')
+    window.settings.setValue("config", str(config))
+    assert window.open_file(SEED)
+    result = run_to_end(window, qloop, {"Batch Number": "1"})
+    assert result.status == "success"
+    assert json.loads(lab.read_text())["vms"][0]["checkpoints"] != []  # the chosen lab, not the default
