@@ -15,12 +15,13 @@ from PySide6.QtWidgets import (
 )
 
 from . import style
+from .markers import ProblemMarkers
 
 if TYPE_CHECKING:
     from .scene import RunbookScene
 
 
-class ActivityItem(QGraphicsObject):
+class ActivityItem(ProblemMarkers, QGraphicsObject):
     def __init__(self, activity_id: str) -> None:
         super().__init__()
         self.activity_id = activity_id
@@ -53,12 +54,6 @@ class ActivityItem(QGraphicsObject):
     def set_breakpoint(self, on: bool) -> None:
         self.breakpoint = on
         self.update()
-
-    def set_problems(self, errors: list[str], warnings: list[str]) -> None:
-        if (errors, warnings) != (self.errors, self.warnings):
-            self.errors, self.warnings = errors, warnings
-            self._refresh_tooltip()
-            self.update()
 
     def _refresh_tooltip(self) -> None:
         lines = [f"<b>{self.name}</b> <span style='color:#6b7785'>({self.activity_id})</span>",

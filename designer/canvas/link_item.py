@@ -11,6 +11,7 @@ from PySide6.QtGui import QBrush, QPainter, QPainterPath, QPainterPathStroker, Q
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyleOptionGraphicsItem
 
 from . import style
+from .markers import ProblemMarkers
 
 ARROW = 9.0
 
@@ -23,7 +24,7 @@ def curve(start: QPointF, end: QPointF) -> QPainterPath:
     return path
 
 
-class LinkItem(QGraphicsPathItem):
+class LinkItem(ProblemMarkers, QGraphicsPathItem):
     def __init__(self, source: str, target: str) -> None:
         super().__init__()
         self.source = source
@@ -49,12 +50,6 @@ class LinkItem(QGraphicsPathItem):
         self.summary, self.kind, self.enabled, self.custom_color = summary, kind, enabled, color
         self._refresh_tooltip()
         self.update()
-
-    def set_problems(self, errors: list[str], warnings: list[str]) -> None:
-        if (errors, warnings) != (self.errors, self.warnings):
-            self.errors, self.warnings = errors, warnings
-            self._refresh_tooltip()
-            self.update()
 
     def _refresh_tooltip(self) -> None:
         lines = [f"{self.source} → {self.target}", self.summary or "passes what succeeded (default)"]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from pydantic import BaseModel, ConfigDict, Field
 
-from engine.activity import RunContext
+from engine.activity import ActivityType, RunContext
 from nodes.backends.interface import VmManager, backend_for
 
 COLOR = "#2f6f9f"
@@ -54,3 +56,19 @@ def vm_manager(context: RunContext, connection: str) -> VmManager:
 def only(model: type[BaseModel], row: dict) -> dict:
     """The fields of `row` that `model` publishes, in its order."""
     return {name: row[name] for name in model.model_fields}
+
+
+class CheckpointAction(ActivityType):
+    """Restore or remove a checkpoint by id: the same properties, published fields and call shape;
+    subclasses name the VmManager method in `operation`."""
+
+    color = COLOR
+    subject_field = "vm_name"
+    Properties = CheckpointIdProperties
+    Published = CheckpointRef
+    operation: ClassVar[str]
+
+    async def run(self, properties: CheckpointIdProperties, context: RunContext) -> dict[str, Any]:
+        manager = vm_manager(context, properties.connection)
+        record = await getattr(manager, self.operation)(properties.checkpoint_id)
+        return only(CheckpointRef, record.row())
