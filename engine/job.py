@@ -64,6 +64,9 @@ def pause_point(node: PlanNode, path: PathContext | None, number: int) -> PauseP
     return PausePoint(node.id, node.name, number, inputs)
 
 
+ROUTE_CHUNK = 200  # tokens routed before the event loop may turn (see Job._route)
+
+
 def _inputs(attempt: Attempt) -> dict[str, Any]:
     return attempt.inputs.model_dump(mode="json") if attempt.inputs is not None else {}
 
@@ -249,7 +252,27 @@ class Job:
         self._route(node, tokens, common["@finished_at"])
 
     def _route(self, node: PlanNode, tokens: list[PathContext], at: str) -> None:
-        """Offer every token to every outgoing link; report passed/filtered counts per link."""
+        """Offer every token to every outgoing link. A large fan-out (a junction releasing 1,000 rows)
+        is routed in chunks, letting the event loop turn in between so a window watching the job never
+        freezes; the source stays pending until its last chunk is routed, so nothing downstream can
+        settle early."""
+        if len(tokens) > ROUTE_CHUNK:
+            self._route_now(node, tokens[:ROUTE_CHUNK], at)
+            self._add_pending(node, +1)
+            asyncio.get_running_loop().call_soon(self._route_rest, node, tokens[ROUTE_CHUNK:], at)
+            return
+        self._route_now(node, tokens, at)
+
+    def _route_rest(self, node: PlanNode, tokens: list[PathContext], at: str) -> None:
+        try:
+            if not self.cancelled:
+                self._route(node, tokens, at)
+        finally:
+            self._add_pending(node, -1)
+            self._settle()
+
+    def _route_now(self, node: PlanNode, tokens: list[PathContext], at: str) -> None:
+        """Offer tokens to every outgoing link; report passed/filtered counts per link."""
         for link in node.out_links:
             passed = 0
             report = self.report_for(f"{node.id} -> {link.target.id}") if link.data_conditions else None
