@@ -15,6 +15,7 @@ from importlib.metadata import entry_points
 from ..errors import InterlockError, PackError
 from ..export import TEXT_FORMATS
 from . import commands, run
+from .schedule import add_schedule_commands
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 EXPORT_FORMATS = ("png", "svg", *TEXT_FORMATS)
@@ -68,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     bundle.add_argument("-o", "--output", required=True, metavar="FOLDER", help="where to write (created)")
     bundle.add_argument("--config", metavar="FILE", help="take connection kinds and options from this config")
     bundle.set_defaults(handler=commands.bundle)
+
+    add_schedule_commands(sub)
 
     for ep in sorted(entry_points(group=COMMANDS_GROUP), key=lambda e: e.name):
         try:

@@ -1,0 +1,94 @@
+"""`interlock schedule check` and `interlock schedule list`: the schedules file checked, and every entry
+with its next three run times and its last run's status."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from ..config import load_config
+from ..errors import ConfigError, ParameterError, RunbookError
+from ..executor import Engine
+from ..fileio import load_runbook
+from ..history import HistoryError, HistoryStore
+from ..registry import Registry
+from ..schedules import Schedules, find_schedules, load_schedules
+from .render import STATUS_STYLE
+
+
+def _load(args: argparse.Namespace) -> tuple[Schedules, Engine]:
+    config = load_config(args.config)
+    schedules = load_schedules(find_schedules(args.schedules, config.source))
+    return schedules, Engine(config, Registry.from_entry_points())
+
+
+def check(args: argparse.Namespace) -> int:
+    """Exit 0 when the file and every runbook and parameter set it names are valid, else 2."""
+    schedules, engine = _load(args)
+    problems = []
+    for index, entry in enumerate(schedules.schedule, 1):
+        where = f'{schedules.source}: schedule[{index}] ("{entry.name}")'
+        try:
+            runbook = load_runbook(schedules.runbook_path(entry), engine.registry)
+            engine.check_parameters(runbook, dict(entry.parameters))
+            engine.check_connections(runbook)
+        except (RunbookError, ParameterError, ConfigError) as exc:
+            problems.append(f"{where}: {exc}")
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        return 2
+    print(f"{schedules.source}: {len(schedules.schedule)} schedule(s), valid")
+    return 0
+
+
+def list_schedules(args: argparse.Namespace) -> int:
+    schedules, _ = _load(args)
+    now = datetime.now(UTC)
+    last: dict[str, str] = {}
+    try:
+        with HistoryStore() as store:
+            for job in store.jobs(limit=1000):
+                last.setdefault(job.runbook, job.status)
+    except HistoryError:
+        pass  # no history yet: nothing to show in that column
+    table = Table(header_style="bold", box=None, pad_edge=False)
+    for title in ("Schedule", "Runbook", "When", "Next runs", "Last run"):
+        table.add_column(title)
+    for entry in schedules.schedule:
+        when = entry.cron or f"every {entry.interval}"
+        when += f" ({entry.timezone})" + (f", {entry.hours}" if entry.hours else "") + \
+            (f", {'/'.join(entry.days)}" if entry.days else "")
+        if not entry.enabled:
+            runs_text = "[dim]disabled[/]"
+        else:
+            runs = entry.next_runs(now, 3)
+            runs_text = ", ".join(r.astimezone(entry.zone).strftime("%a %Y-%m-%d %H:%M %Z") for r in runs) \
+                or "[yellow]none within a year[/]"
+        try:
+            name = load_runbook(schedules.runbook_path(entry)).name
+        except RunbookError:
+            name = ""
+        status = last.get(name, "")
+        style = STATUS_STYLE.get(status, "dim")
+        table.add_row(escape(entry.name), escape(entry.runbook), escape(when), runs_text,
+                      f"[{style}]{status or 'never'}[/]")
+    Console(highlight=False, width=200 if not sys.stdout.isatty() else None).print(table)
+    return 0
+
+
+def add_schedule_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    schedule = sub.add_parser("schedule", help="check the schedules file, or list each schedule's next runs")
+    actions = schedule.add_subparsers(dest="schedule_command", required=True, metavar="ACTION")
+    choices = (("check", check, "validate the schedules file and what it names (exit 2 if not)"),
+               ("list", list_schedules, "every schedule with its next three runs and last status"))
+    for name, handler, text in choices:
+        parser = actions.add_parser(name, help=text)
+        parser.add_argument("--schedules", metavar="FILE", help="default: schedules.toml beside the config")
+        parser.add_argument("--config", metavar="FILE", help="configuration file")
+        parser.set_defaults(handler=handler)

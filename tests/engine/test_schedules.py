@@ -1,0 +1,95 @@
+"""Schedules: cron instants across a DST change in Europe/Berlin, permitted windows and exception dates,
+located errors in a malformed file, and the `interlock schedule` commands."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from engine.cli.main import main
+from engine.errors import ConfigError
+from engine.schedules import ScheduleEntry, load_schedules
+
+SEED = Path(__file__).resolve().parents[2] / "resources" / "examples" / "vm-checkpoint.json"
+BERLIN = "Europe/Berlin"
+
+
+def entry(**keys: object) -> ScheduleEntry:
+    return ScheduleEntry.model_validate({"name": "t", "runbook": "x.json", **keys})
+
+
+def local(runs: list[datetime], zone: str = BERLIN) -> list[str]:
+    from zoneinfo import ZoneInfo
+    return [r.astimezone(ZoneInfo(zone)).strftime("%m-%d %H:%M %Z") for r in runs]
+
+
+def test_a_daily_run_keeps_its_local_time_across_both_dst_changes():
+    spring = entry(cron="0 9 * * *", timezone=BERLIN).next_runs(datetime(2026, 3, 27, 12, tzinfo=UTC), 3)
+    assert local(spring) == ["03-28 09:00 CET", "03-29 09:00 CEST", "03-30 09:00 CEST"]
+    assert [r.hour for r in spring] == [8, 7, 7]  # UTC moves with the clocks
+    autumn = entry(cron="0 9 * * *", timezone=BERLIN).next_runs(datetime(2026, 10, 24, 12, tzinfo=UTC), 2)
+    assert local(autumn) == ["10-25 09:00 CET", "10-26 09:00 CET"]
+
+
+def test_a_run_in_the_missing_hour_runs_once_just_after_the_jump():
+    runs = entry(cron="30 2 * * *", timezone=BERLIN).next_runs(datetime(2026, 3, 28, 12, tzinfo=UTC), 2)
+    assert local(runs) == ["03-29 03:30 CEST", "03-30 02:30 CEST"]
+
+
+def test_a_run_in_the_repeated_hour_runs_once():
+    runs = entry(cron="30 2 * * *", timezone=BERLIN).next_runs(datetime(2026, 10, 24, 12, tzinfo=UTC), 2)
+    assert local(runs) == ["10-25 02:30 CEST", "10-26 02:30 CET"]  # the first 02:30 only
+
+
+def test_every_half_hour_across_the_spring_jump_neither_skips_nor_doubles():
+    runs = entry(cron="*/30 * * * *", timezone=BERLIN).next_runs(datetime(2026, 3, 29, 0, 40, tzinfo=UTC), 4)
+    gaps = {(b - a).total_seconds() for a, b in zip(runs, runs[1:], strict=False)}
+    assert gaps == {1800.0}  # every 30 real minutes, through 02:00 CET -> 03:00 CEST
+
+
+def test_permitted_days_hours_and_exception_dates_skip_runs():
+    nightly = entry(cron="0 * * * *", timezone=BERLIN, days=["mon", "tue", "wed", "thu", "fri"],
+                    hours="01:00-03:00", exceptions=["2026-12-01"])
+    runs = nightly.next_runs(datetime(2026, 11, 27, 12, tzinfo=UTC), 4)  # a Friday
+    assert local(runs) == ["11-30 01:00 CET", "11-30 02:00 CET", "12-02 01:00 CET", "12-02 02:00 CET"]
+
+
+def test_an_interval():
+    runs = entry(interval="15m").next_runs(datetime(2026, 1, 1, 10, 7, tzinfo=UTC), 2)
+    assert [r.strftime("%H:%M") for r in runs] == ["10:15", "10:30"]
+
+
+def test_a_malformed_file_is_refused_with_the_entry_and_key(tmp_path):
+    path = tmp_path / "schedules.toml"
+    path.write_text('[[schedule]]\nname = "ok"\nrunbook = "a.json"\ncron = "0 2 * * *"\n\n'
+                    '[[schedule]]\nname = "nightly"\nrunbook = "a.json"\ncron = "61 2 * * *"\n'
+                    'timezone = "Mars/Olympus"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_schedules(path)
+    message = str(caught.value)
+    assert f'{path}: schedule[2] ("nightly"), key "cron": not a cron expression' in message
+    assert 'schedule[2] ("nightly"), key "timezone": unknown time zone' in message
+
+
+def test_cron_or_interval_but_not_both(tmp_path):
+    path = tmp_path / "schedules.toml"
+    path.write_text('[[schedule]]\nname = "x"\nrunbook = "a.json"\n')
+    with pytest.raises(ConfigError, match="either cron or interval"):
+        load_schedules(path)
+
+
+def test_schedule_check_and_list_from_the_command_line(tmp_path, capsys):
+    runbook = tmp_path / "vm-checkpoint.json"
+    runbook.write_text(SEED.read_text())
+    path = tmp_path / "schedules.toml"
+    path.write_text('[[schedule]]\nname = "nightly"\nrunbook = "vm-checkpoint.json"\n'
+                    'parameters = { "Batch Number" = "1" }\ncron = "0 2 * * *"\ntimezone = "Europe/Berlin"\n')
+    assert main(["schedule", "check", "--schedules", str(path)]) == 0
+    assert main(["schedule", "list", "--schedules", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "nightly" in out and "02:00 CE" in out and "never" in out
+    path.write_text(path.read_text().replace('"Batch Number" = "1"', '"Batch" = "1"'))
+    assert main(["schedule", "check", "--schedules", str(path)]) == 2
+    assert 'schedule[1] ("nightly")' in capsys.readouterr().err
