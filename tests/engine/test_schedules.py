@@ -4,6 +4,7 @@ located errors in a malformed file, and the `interlock schedule` commands."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -45,7 +46,7 @@ def test_a_run_in_the_repeated_hour_runs_once():
 
 def test_every_half_hour_across_the_spring_jump_neither_skips_nor_doubles():
     runs = entry(cron="*/30 * * * *", timezone=BERLIN).next_runs(datetime(2026, 3, 29, 0, 40, tzinfo=UTC), 4)
-    gaps = {(b - a).total_seconds() for a, b in zip(runs, runs[1:], strict=False)}
+    gaps = {(b - a).total_seconds() for a, b in pairwise(runs)}
     assert gaps == {1800.0}  # every 30 real minutes, through 02:00 CET -> 03:00 CEST
 
 
