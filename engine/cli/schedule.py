@@ -4,6 +4,7 @@ with its next three run times and its last run's status."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from datetime import UTC, datetime
 
@@ -87,8 +88,49 @@ def add_schedule_commands(sub: argparse._SubParsersAction) -> None:  # type: ign
     actions = schedule.add_subparsers(dest="schedule_command", required=True, metavar="ACTION")
     choices = (("check", check, "validate the schedules file and what it names (exit 2 if not)"),
                ("list", list_schedules, "every schedule with its next three runs and last status"))
-    for name, handler, text in choices:
-        parser = actions.add_parser(name, help=text)
+    runner = sub.add_parser("scheduler", help="run the schedules in the foreground until SIGTERM")
+    parsers = [(actions.add_parser(name, help=text), handler) for name, handler, text in choices]
+    for parser, handler in [*parsers, (runner, scheduler)]:
         parser.add_argument("--schedules", metavar="FILE", help="default: schedules.toml beside the config")
         parser.add_argument("--config", metavar="FILE", help="configuration file")
         parser.set_defaults(handler=handler)
+
+
+def scheduler(args: argparse.Namespace) -> int:
+    """Run the schedules in the foreground until SIGTERM or Ctrl+C (for systemd, cron @reboot, ...)."""
+    import asyncio
+    import signal
+
+    from ..scheduler import Scheduler
+
+    config = load_config(args.config)
+    path = find_schedules(args.schedules, config.source)
+    load_schedules(path)  # a malformed file at start is exit 2, not a scheduler with nothing to do
+
+    def log(line: str) -> None:
+        print(f"{datetime.now().strftime('%Y-%m-%d %H:%M:%S')} {line}", file=sys.stderr, flush=True)
+
+    async def main() -> None:
+        runner = Scheduler(path, config, Registry.from_entry_points(), log=log)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+
+        def request_stop() -> None:
+            log("stopping: running jobs are cancelled and recorded")
+            stop.set()
+            runner.wake.set()
+
+        def request_reload() -> None:
+            runner.reload_requested = True
+            runner.wake.set()
+
+        signals = (("SIGTERM", request_stop), ("SIGINT", request_stop), ("SIGHUP", request_reload))
+        for name, handler in signals:
+            sig = getattr(signal, name, None)
+            if sig is not None:
+                with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                    loop.add_signal_handler(sig, handler)
+        await runner.run(stop)
+
+    asyncio.run(main())
+    return 0

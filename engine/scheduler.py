@@ -1,0 +1,169 @@
+"""`interlock scheduler`: runs the schedules file's entries on time, through the same engine and run
+history as `interlock run`. It survives a runbook that fails or hangs (per-entry timeout), reloads the
+file when it changes or on SIGHUP (a malformed file is reported and the previous schedule keeps
+running), and on SIGTERM cancels running jobs, which are recorded as cancelled.
+
+Time comes from a clock object, so tests drive the scheduler with a fake clock instead of waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from .config import Config
+from .errors import InterlockError
+from .executor import Engine, JobHandle
+from .fileio import load_runbook
+from .history import HistoryError, HistoryStore
+from .registry import Registry
+from .schedules import ScheduleEntry, Schedules, load_schedules
+
+RELOAD_CHECK = timedelta(seconds=2)  # how often the file's modification time is looked at
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    async def sleep_until(self, moment: datetime, wake: asyncio.Event) -> None:
+        delay = max(0.0, (moment - self.now()).total_seconds())
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wake.wait(), delay)
+
+
+class Scheduler:
+    def __init__(self, path: Path, config: Config, registry: Registry, clock: SystemClock | None = None,
+                 log: Callable[[str], None] = print) -> None:
+        self.path = path
+        self.engine = Engine(config, registry)
+        self.clock = clock or SystemClock()
+        self.log = log
+        self.schedules: Schedules | None = None
+        self.next_due: dict[str, datetime] = {}
+        self.running: dict[str, JobHandle] = {}
+        self.queued: dict[str, int] = {}
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.wake = asyncio.Event()
+        self.reload_requested = False
+        self._stamp: float | None = None
+        self.started: list[tuple[str, datetime]] = []  # (entry, due instant) of every run started
+
+    # -- the file ------------------------------------------------------------------------------------
+
+    def _file_stamp(self) -> float | None:
+        try:
+            return self.path.stat().st_mtime_ns
+        except OSError:
+            return None
+
+    def reload(self) -> bool:
+        """Read the file; on a mistake, say so and keep the schedule that was running."""
+        self._stamp = self._file_stamp()
+        try:
+            schedules = load_schedules(self.path)
+        except InterlockError as exc:
+            self.log(f"schedules not reloaded, the previous ones keep running:\n{exc}")
+            return False
+        now = self.clock.now()
+        self.schedules = schedules
+        self.next_due = {}
+        for entry in schedules.schedule:
+            if entry.enabled:
+                runs = entry.next_runs(now, 1)
+                if runs:
+                    self.next_due[entry.name] = runs[0]
+        self.log(f"{self.path}: {len(self.next_due)} schedule(s) active")
+        return True
+
+    def entry(self, name: str) -> ScheduleEntry | None:
+        return next((e for e in self.schedules.schedule if e.name == name), None) if self.schedules else None
+
+    # -- the loop ------------------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        self.reload()
+        while not stop.is_set():
+            if self.reload_requested or self._file_stamp() != self._stamp:
+                self.reload_requested = False
+                self.reload()
+            now = self.clock.now()
+            target = min([*self.next_due.values(), now + RELOAD_CHECK])
+            self.wake.clear()
+            if target > now:
+                await self.clock.sleep_until(target, self.wake)
+            if stop.is_set():
+                break
+            now = self.clock.now()
+            for name, due in sorted(self.next_due.items(), key=lambda item: item[1]):
+                entry = self.entry(name)
+                if due > now or entry is None:
+                    continue
+                self._fire(entry, due)
+                # From now, not from `due`: after a long pause (a suspended machine) the missed runs
+                # run once, not once each.
+                runs = entry.next_runs(max(due, now), 1)
+                if runs:
+                    self.next_due[name] = runs[0]
+                else:
+                    del self.next_due[name]
+        await self.shutdown()
+
+    def _fire(self, entry: ScheduleEntry, due: datetime) -> None:
+        if entry.name in self.running:
+            if entry.concurrency == "queue":
+                self.queued[entry.name] = self.queued.get(entry.name, 0) + 1
+                self.log(f"{entry.name}: due at {due.isoformat()}, queued behind the run still going")
+            else:
+                self.log(f"{entry.name}: due at {due.isoformat()}, skipped: the previous run is still going")
+            return
+        self.started.append((entry.name, due))
+        task = asyncio.get_running_loop().create_task(self._run_entry(entry))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _run_entry(self, entry: ScheduleEntry) -> None:
+        store = HistoryStore()
+        try:
+            assert self.schedules is not None
+            runbook = load_runbook(self.schedules.runbook_path(entry), self.engine.registry)
+            handle = self.engine.start(runbook, dict(entry.parameters), sinks=[store.record])
+        except InterlockError as exc:
+            self.log(f"{entry.name}: not started: {exc}")
+            with contextlib.suppress(HistoryError):
+                store.close()
+            return
+        self.running[entry.name] = handle
+        self.log(f"{entry.name}: job {handle.job_id} started")
+        try:
+            timeout = entry.timeout_min * 60 if entry.timeout_min else None
+            try:
+                result = await asyncio.wait_for(asyncio.shield(handle.wait()), timeout)
+            except TimeoutError:
+                self.log(f"{entry.name}: job {handle.job_id} ran over {entry.timeout_min:g} min: cancelled")
+                handle.cancel()
+                result = await handle.wait()
+            except asyncio.CancelledError:  # the scheduler is shutting down
+                handle.cancel()
+                result = await handle.wait()
+            with contextlib.suppress(HistoryError):
+                store.save_result(result)
+            self.log(f"{entry.name}: job {handle.job_id} {result.status}")
+        finally:
+            with contextlib.suppress(HistoryError):
+                store.close()
+            del self.running[entry.name]
+            if self.queued.get(entry.name) and self.entry(entry.name) is not None:
+                self.queued[entry.name] -= 1
+                self._fire(entry, self.clock.now())
+
+    async def shutdown(self) -> None:
+        """Cancel running jobs and wait until they are recorded (as cancelled)."""
+        self.queued.clear()
+        for handle in list(self.running.values()):
+            handle.cancel()
+        if self.tasks:
+            await asyncio.gather(*self.tasks, return_exceptions=True)

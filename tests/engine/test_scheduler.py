@@ -1,0 +1,194 @@
+"""The scheduler driven by a fake clock (no sleeping on wall time): cron instants across a DST change,
+permitted windows, skip vs queue, a failing runbook, shutdown mid-job, and a malformed file on reload."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from engine.config import Config
+from engine.history import HistoryStore
+from engine.registry import Registry
+from engine.scheduler import Scheduler
+
+
+class FakeClock:
+    def __init__(self, start: datetime) -> None:
+        self.t = start
+        self.asleep = asyncio.Event()
+
+    def now(self) -> datetime:
+        return self.t
+
+    async def sleep_until(self, moment: datetime, wake: asyncio.Event) -> None:
+        self.asleep.set()
+        await wake.wait()
+        self.asleep.clear()
+
+
+def runbook(path: Path, seconds: float = 0, fail: bool = False) -> Path:
+    activities = [{"id": "start", "type": "core.initialize_data", "name": "Start"},
+                  {"id": "wait", "type": "core.delay", "name": "Wait", "properties": {"seconds": seconds}}]
+    if fail:
+        activities[1] = {"id": "wait", "type": "core.run_program", "name": "Wait",
+                         "properties": {"argv": ["false"]}}
+    path.write_text(json.dumps({"format": "interlock.runbook/1", "name": path.stem, "activities": activities,
+                                "links": [{"from": "start", "to": "wait"}]}))
+    return path
+
+
+def schedules(path: Path, *entries: str) -> Path:
+    path.write_text("\n".join(entries))
+    return path
+
+
+def entry(name: str, runbook_file: str, **keys: str) -> str:
+    lines = [f'[[schedule]]\nname = "{name}"\nrunbook = "{runbook_file}"']
+    lines += [f"{k} = {v}" for k, v in keys.items()]
+    return "\n".join(lines) + "\n"
+
+
+Running = tuple[Scheduler, asyncio.Event, "asyncio.Task[None]", list[str]]
+
+
+async def start(path: Path, clock: FakeClock) -> Running:
+    logs: list[str] = []
+    scheduler = Scheduler(path, Config(), Registry.from_entry_points(), clock, logs.append)
+    stop = asyncio.Event()
+    task = asyncio.create_task(scheduler.run(stop))
+    await asyncio.wait_for(clock.asleep.wait(), 5)
+    return scheduler, stop, task, logs
+
+
+async def advance(scheduler: Scheduler, clock: FakeClock, to: datetime, *, settle: bool = True) -> None:
+    clock.t = to
+    clock.asleep.clear()
+    scheduler.wake.set()
+    await asyncio.wait_for(clock.asleep.wait(), 5)
+    if settle:
+        await asyncio.wait_for(asyncio.gather(*scheduler.tasks), 10)
+
+
+async def finish(scheduler: Scheduler, stop: asyncio.Event, task: asyncio.Task[None]) -> None:
+    stop.set()
+    scheduler.wake.set()
+    await asyncio.wait_for(task, 10)
+
+
+def utc(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=UTC)
+
+
+async def test_cron_fires_at_the_right_instants_across_the_spring_dst_change(tmp_path):
+    runbook(tmp_path / "job.json")
+    path = schedules(tmp_path / "schedules.toml",
+                     entry("nightly", "job.json", cron='"30 2 * * *"', timezone='"Europe/Berlin"'))
+    clock = FakeClock(utc(2026, 3, 27, 12))
+    scheduler, stop, task, _ = await start(path, clock)
+    expected = [utc(2026, 3, 28, 1, 30), utc(2026, 3, 29, 1, 30), utc(2026, 3, 30, 0, 30)]  # 02:30 CET,
+    for instant in expected:  # 03:30 CEST (02:30 does not exist that night), 02:30 CEST
+        await advance(scheduler, clock, instant.replace(minute=instant.minute - 1))
+        await advance(scheduler, clock, instant)
+    assert [due for _, due in scheduler.started] == expected
+    await finish(scheduler, stop, task)
+    with HistoryStore() as store:
+        assert [j.status for j in store.jobs()] == ["success"] * 3
+
+
+async def test_a_permitted_window_skips_runs_outside_it(tmp_path):
+    runbook(tmp_path / "job.json")
+    path = schedules(tmp_path / "schedules.toml",
+                     entry("hourly", "job.json", cron='"0 * * * *"', hours='"09:00-11:00"'))
+    clock = FakeClock(utc(2026, 5, 4, 7, 30))
+    scheduler, stop, task, _ = await start(path, clock)
+    for hour in range(8, 13):
+        await advance(scheduler, clock, utc(2026, 5, 4, hour))
+    assert [due.hour for _, due in scheduler.started] == [9, 10]
+    await finish(scheduler, stop, task)
+
+
+async def test_skip_and_queue_when_the_previous_run_is_still_going(tmp_path):
+    runbook(tmp_path / "slow.json", seconds=0.3)
+    path = schedules(tmp_path / "schedules.toml",
+                     entry("skipper", "slow.json", interval='"1m"', concurrency='"skip"'),
+                     entry("queuer", "slow.json", interval='"1m"', concurrency='"queue"'))
+    clock = FakeClock(utc(2026, 5, 4, 10, 0, 30))
+    scheduler, stop, task, logs = await start(path, clock)
+    await advance(scheduler, clock, utc(2026, 5, 4, 10, 1), settle=False)
+    await advance(scheduler, clock, utc(2026, 5, 4, 10, 2), settle=False)  # both still running
+    await asyncio.wait_for(asyncio.gather(*scheduler.tasks), 10)
+    await asyncio.sleep(0)
+    await asyncio.wait_for(asyncio.gather(*scheduler.tasks), 10)  # the queued run
+    names = [name for name, _ in scheduler.started]
+    assert names.count("skipper") == 1 and names.count("queuer") == 2
+    assert any("skipper" in line and "skipped" in line for line in logs)
+    await finish(scheduler, stop, task)
+
+
+async def test_a_failing_runbook_does_not_stop_the_scheduler(tmp_path):
+    runbook(tmp_path / "bad.json", fail=True)
+    runbook(tmp_path / "good.json")
+    path = schedules(tmp_path / "schedules.toml", entry("bad", "bad.json", interval='"1m"'),
+                     entry("good", "good.json", interval='"1m"'),
+                     entry("missing", "nowhere.json", interval='"1m"'))
+    clock = FakeClock(utc(2026, 5, 4, 10, 0, 30))
+    scheduler, stop, task, logs = await start(path, clock)
+    await advance(scheduler, clock, utc(2026, 5, 4, 10, 1))
+    await advance(scheduler, clock, utc(2026, 5, 4, 10, 2))
+    with HistoryStore() as store:
+        statuses = sorted(j.status for j in store.jobs())
+    assert statuses == ["failed", "failed", "success", "success"]
+    assert any("missing: not started" in line for line in logs)
+    assert not task.done()
+    await finish(scheduler, stop, task)
+
+
+async def test_stopping_mid_job_records_it_as_cancelled(tmp_path):
+    runbook(tmp_path / "long.json", seconds=30)
+    path = schedules(tmp_path / "schedules.toml", entry("long", "long.json", interval='"1m"'))
+    clock = FakeClock(utc(2026, 5, 4, 10, 0, 30))
+    scheduler, stop, task, _ = await start(path, clock)
+    await advance(scheduler, clock, utc(2026, 5, 4, 10, 1), settle=False)
+    await asyncio.sleep(0.05)
+    assert "long" in scheduler.running
+    await finish(scheduler, stop, task)  # what SIGTERM does
+    with HistoryStore() as store:
+        assert [j.status for j in store.jobs()] == ["cancelled"]
+
+
+async def test_a_malformed_file_is_refused_and_the_previous_schedule_keeps_running(tmp_path):
+    runbook(tmp_path / "job.json")
+    path = schedules(tmp_path / "schedules.toml", entry("minutely", "job.json", interval='"1m"'))
+    clock = FakeClock(utc(2026, 5, 4, 10, 0, 30))
+    scheduler, stop, task, logs = await start(path, clock)
+    path.write_text(path.read_text().replace('interval = "1m"', 'interval = "often"'))
+    scheduler.reload_requested = True  # what SIGHUP does
+    await advance(scheduler, clock, utc(2026, 5, 4, 10, 1))
+    assert any('key "interval": not an interval' in line for line in logs)
+    assert [name for name, _ in scheduler.started] == ["minutely"]
+    await finish(scheduler, stop, task)
+
+
+def test_the_scheduler_command_starts_and_stops_cleanly_on_sigterm(tmp_path):
+    import os
+    import shutil
+    import signal
+    import subprocess
+    import sys
+
+    runbook(tmp_path / "job.json")
+    path = schedules(tmp_path / "schedules.toml", entry("hourly", "job.json", cron='"0 * * * *"'))
+    exe = shutil.which("interlock", path=str(Path(sys.executable).parent)) or "interlock"
+    env = {**os.environ, "INTERLOCK_HOME": str(tmp_path / "home")}
+    process = subprocess.Popen([exe, "scheduler", "--schedules", str(path)], stderr=subprocess.PIPE,
+                               text=True, env=env)
+    try:
+        first = process.stderr.readline() if process.stderr else ""
+        assert "1 schedule(s) active" in first, first
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
