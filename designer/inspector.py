@@ -4,6 +4,9 @@ edit is reported as old/new models; the main window makes it an undoable command
 
 from __future__ import annotations
 
+import html
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -23,8 +26,10 @@ from PySide6.QtWidgets import (
 )
 
 from engine.document import Document, LinkKey, changed_copy
+from engine.errors import InterlockError
 from engine.model import Activity, Flatten, Link, RunBehaviour
 from engine.registry import Registry
+from engine.schedules import load_schedules
 
 from .canvas import style
 from .links.editor import JunctionEditor
@@ -32,6 +37,30 @@ from .links.summary import link_summary
 from .properties.form import PropertyForm
 from .run_behaviour import RunBehaviourForm
 from .scope import as_tuples, scope_fields
+
+
+def schedules_text(runbook_path: str | None, schedules_file: Path | None) -> str:
+    """The schedules that run this runbook, read-only: when, and the next runs (issue: schedules)."""
+    if runbook_path is None:
+        return "<span style='color:#6b7785'>Save the runbook to schedule it.</span>"
+    if schedules_file is None or not schedules_file.is_file():
+        return "<span style='color:#6b7785'>No schedules file (schedules.toml beside the config).</span>"
+    try:
+        schedules = load_schedules(schedules_file)
+    except InterlockError as exc:
+        return f"<span style='color:#d64545'>{html.escape(str(exc))}</span>"
+    lines = []
+    now = datetime.now(UTC)
+    for entry in schedules.schedule:
+        if schedules.runbook_path(entry).resolve() != Path(runbook_path).resolve():
+            continue
+        when = entry.cron or f"every {entry.interval}"
+        runs = ", ".join(r.astimezone(entry.zone).strftime("%a %d %b %H:%M") for r in entry.next_runs(now, 3))
+        state = "" if entry.enabled else " (disabled)"
+        upcoming = html.escape(runs or "none within a year")
+        lines.append(f"<b>{html.escape(entry.name)}</b>{state}: {html.escape(when)} {entry.timezone}"
+                     f"<br><span style='color:#6b7785'>next: {upcoming}</span>")
+    return "<br>".join(lines) or "<span style='color:#6b7785'>Not scheduled.</span>"
 
 
 class _Debounced(QPlainTextEdit):
@@ -64,6 +93,7 @@ class Inspector(QWidget):
         self.registry = registry
         self.activity_id: str | None = None
         self.link_key: LinkKey | None = None
+        self.schedules_file: Path | None = None  # the schedules file runs use (the main window sets it)
         self.pages = QStackedWidget()
         self.pages.addWidget(self._runbook_page())
         self.pages.addWidget(self._activity_page())
@@ -83,6 +113,10 @@ class Inspector(QWidget):
         form.addRow(QLabel("<b>Runbook</b>"))
         form.addRow("Name", self.runbook_name)
         form.addRow("Description", self.runbook_description)
+        self.schedules_label = QLabel()
+        self.schedules_label.setWordWrap(True)
+        self.schedules_label.setTextFormat(Qt.TextFormat.RichText)
+        form.addRow("Schedules", self.schedules_label)
         self.runbook_name.editingFinished.connect(self._meta_changed)
         self.runbook_description.settled.connect(lambda _text: self._meta_changed())
         return page
@@ -160,6 +194,7 @@ class Inspector(QWidget):
         self.activity_id, self.link_key = None, None
         self.runbook_name.setText(self.document.runbook.name)
         self.runbook_description.set_quietly(self.document.runbook.description)
+        self.schedules_label.setText(schedules_text(self.document.runbook.path, self.schedules_file))
         self.pages.setCurrentIndex(0)
 
     def show_activity(self, activity_id: str) -> None:

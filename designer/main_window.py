@@ -246,6 +246,7 @@ class MainWindow(QMainWindow):
     def _show(self, runbook: Runbook, path: Path | None, checked: bool = False) -> None:
         """Show a runbook; `checked` when the engine's loader has just validated it (its warnings are
         on the runbook), so it is not validated a second time."""
+        self.inspector.schedules_file = self._schedules_file()
         self.undo_stack.clear()
         self.path = path
         self.validator.file_name = str(path) if path else "(unsaved)"
@@ -527,6 +528,12 @@ class MainWindow(QMainWindow):
         self.settings.setValue("config", path or "")
         where = path or "the default (./interlock.toml, the user config, or the built-in simulated lab)"
         self.statusBar().showMessage(f"Runs use {where}", 6000)
+
+    def _schedules_file(self) -> Path:
+        from engine.schedules import find_schedules
+
+        config_path = self.config_path()
+        return find_schedules(None, Path(config_path) if config_path else load_config(None).source)
 
     def run(self, parameters: dict[str, object], step: bool = False) -> bool:
         self.tester.reset()

@@ -219,3 +219,17 @@ def test_far_away_the_canvas_shows_one_overview_and_follows_edits(window, qtbot,
     assert not window.scene.overview_mode
     assert all(item.isVisible() for item in window.scene.activity_items.values())
     assert not overview.isVisible()
+
+
+def test_the_runbook_panel_shows_its_schedules(window, tmp_path):
+    path = opened_copy(window, tmp_path)
+    (tmp_path / "schedules.toml").write_text(
+        '[[schedule]]\nname = "nightly"\nrunbook = "vm-checkpoint.json"\ncron = "0 2 * * *"\n'
+        'timezone = "Europe/Berlin"\n\n[[schedule]]\nname = "other"\nrunbook = "elsewhere.json"\n'
+        'interval = "1h"\n')
+    window.settings.setValue("config", str(tmp_path / "interlock.toml"))  # schedules.toml beside it
+    assert window.open_file(path)
+    window._show_runbook_properties()
+    text = window.inspector.schedules_label.text()
+    assert "nightly" in text and "0 2 * * *" in text and "next:" in text
+    assert "other" not in text

@@ -192,3 +192,16 @@ def test_the_scheduler_command_starts_and_stops_cleanly_on_sigterm(tmp_path):
     finally:
         if process.poll() is None:
             process.kill()
+
+
+async def test_a_hanging_run_is_cancelled_at_its_timeout_and_the_scheduler_goes_on(tmp_path):
+    runbook(tmp_path / "hang.json", seconds=30)
+    path = schedules(tmp_path / "schedules.toml",
+                     entry("hang", "hang.json", interval='"1m"', timeout_min="0.002"))  # 0.12 s
+    clock = FakeClock(utc(2026, 5, 4, 10, 0, 30))
+    scheduler, stop, task, logs = await start(path, clock)
+    await advance(scheduler, clock, utc(2026, 5, 4, 10, 1))  # waits for the run to end: it must time out
+    with HistoryStore() as store:
+        assert [j.status for j in store.jobs()] == ["cancelled"]
+    assert any("ran over" in line for line in logs) and not task.done()
+    await finish(scheduler, stop, task)
