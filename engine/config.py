@@ -60,6 +60,18 @@ class Config(BaseModel):
         return self.source.parent if self.source else Path.cwd()
 
 
+def read_toml(path: Path, what: str) -> dict[str, Any]:
+    """A TOML file's content; ConfigError names the file when it is missing, unreadable or not TOML."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: {what} not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the {what}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+
 def find_config(path: str | Path | None) -> Path | None:
     if path is not None:
         return Path(path)
@@ -74,14 +86,7 @@ def load_config(path: str | Path | None = None) -> Config:
     found = find_config(path)
     if found is None:
         return Config()
-    try:
-        data = tomllib.loads(found.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{found}: config file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{found}: cannot read config: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{found}: not valid TOML: {exc}") from None
+    data = read_toml(found, "config file")
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:

@@ -22,7 +22,6 @@ occurrence. A run time that falls outside the permitted days/hours or on an exce
 from __future__ import annotations
 
 import re
-import tomllib
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Literal
@@ -31,6 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from croniter import croniter
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .config import read_toml
 from .errors import ConfigError
 
 SCHEDULES_NAME = "schedules.toml"
@@ -179,14 +179,7 @@ def find_schedules(path: str | Path | None, config_source: Path | None) -> Path:
 
 def load_schedules(path: Path) -> Schedules:
     """Read and check a schedules file; ConfigError names the file, the entry and the key."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: schedules file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    data = read_toml(path, "schedules file")
     try:
         schedules = Schedules.model_validate(data)
     except ValidationError as exc:
