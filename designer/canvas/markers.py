@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 
 class ProblemMarkers:
     """Mixin for canvas items: `errors` and `warnings` from live validation; the item repaints and
@@ -9,12 +11,10 @@ class ProblemMarkers:
 
     errors: list[str]
     warnings: list[str]
+    _refresh_tooltip: Callable[[], None]  # each item words its own tooltip
 
     def set_problems(self, errors: list[str], warnings: list[str]) -> None:
         if (errors, warnings) != (self.errors, self.warnings):
             self.errors, self.warnings = errors, warnings
             self._refresh_tooltip()
             self.update()  # type: ignore[attr-defined]
-
-    def _refresh_tooltip(self) -> None:
-        raise NotImplementedError
