@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -80,3 +81,17 @@ def lab_engine(lab_path: Path, *, max_parallel: int = 50, **connections: Connect
     config = Config(engine=EngineSettings(max_parallel=max_parallel),
                     connections={"default": Connection(kind="simulated", lab=str(lab_path)), **connections})
     return Engine(config, Registry.from_entry_points())
+
+
+REQUIRE_REAL_ENV = "INTERLOCK_REQUIRE_REAL_BACKENDS"
+
+
+def require_real(available: bool, what: str, install: str) -> None:
+    """Skip a test whose real component (a server binary, a C binding) is not on this machine, with
+    what to install; CI sets INTERLOCK_REQUIRE_REAL_BACKENDS=1 so a missing component fails instead."""
+    if available:
+        return
+    message = f"{what} is not available here: {install}"
+    if os.environ.get(REQUIRE_REAL_ENV) == "1":
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)

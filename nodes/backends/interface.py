@@ -10,6 +10,7 @@ or object, so the instance's error reads well on its own.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
@@ -32,6 +33,15 @@ MaintenanceReason = Literal[
     "PlannedApplicationMaintenance", "ApplicationInstallation",
     "ApplicationUnresponsive", "ApplicationUnstable", "SecurityIssue", "LossOfNetworkConnectivity",
 ]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso_utc(moment: datetime) -> str:
+    """The timestamp form every record uses: ISO 8601 in UTC, to the millisecond."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
 class BackendError(ActivityError):

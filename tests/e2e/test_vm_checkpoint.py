@@ -96,8 +96,8 @@ async def test_mixed_batch_checkpoints_every_vm_while_not_running(make_lab):
 
 
 def lab_now() -> str:
-    from nodes.backends.simulated.backend import _iso, _now
-    return _iso(_now())
+    from nodes.backends.interface import iso_utc, utc_now
+    return iso_utc(utc_now())
 
 
 async def test_no_running_vm_still_checkpoints_all_through_the_junction(make_lab):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
@@ -21,6 +21,8 @@ from nodes.backends.interface import (
     StopMode,
     VmManager,
     VmRecord,
+    iso_utc,
+    utc_now,
 )
 
 from .lab import Lab, LabCheckpoint, LabFileError, LabVm, LabWindow, Operation, store_for
@@ -35,14 +37,6 @@ _OPERATION_WORDS = {"get": "get VM", "start": "start VM", "stop": "stop VM", "ch
                     "get_checkpoint": "get checkpoints", "restore": "restore checkpoint",
                     "remove": "remove checkpoint", "start_maintenance": "start maintenance",
                     "stop_maintenance": "stop maintenance"}
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="milliseconds")
 
 
 def vm_record(vm: LabVm) -> VmRecord:
@@ -177,8 +171,8 @@ class SimulatedBackend(VmManager, MaintenanceSystem):
             if found.status in ("Starting", "Stopping"):
                 raise self._error("checkpoint", f"VM {found.name} is {found.status}: wait until it "
                                                 f"settles", found.name)
-            taken = LabCheckpoint(id=str(uuid.uuid4()), name=name or f"{found.name} {_iso(_now())}",
-                                  description=description, created_at=_iso(_now()),
+            taken = LabCheckpoint(id=str(uuid.uuid4()), name=name or f"{found.name} {iso_utc(utc_now())}",
+                                  description=description, created_at=iso_utc(utc_now()),
                                   vm_status=found.status)
             found.checkpoints.append(taken)
             return checkpoint_record(found, taken)
@@ -231,7 +225,7 @@ class SimulatedBackend(VmManager, MaintenanceSystem):
 
     @staticmethod
     def _active(lab: Lab, name: str, at: datetime) -> LabWindow | None:
-        moment = _iso(at)
+        moment = iso_utc(at)
         for window in reversed(lab.maintenance):
             if window.object == name and window.start <= moment < window.end:
                 return window
@@ -242,13 +236,13 @@ class SimulatedBackend(VmManager, MaintenanceSystem):
         def start(lab: Lab) -> MaintenanceRecord:
             name = self._object_name(lab, obj, "start_maintenance")
             self._consume_fault(lab, "start_maintenance", obj, name)
-            begin = _now()
+            begin = utc_now()
             active = self._active(lab, name, begin)
             if active is not None:
                 raise self._error("start_maintenance", f"{name} is already in maintenance until "
                                                        f"{active.end}", obj)
-            window = LabWindow(object=name, reason=reason, comment=comment, start=_iso(begin),
-                               end=_iso(begin + timedelta(minutes=duration_min)))
+            window = LabWindow(object=name, reason=reason, comment=comment, start=iso_utc(begin),
+                               end=iso_utc(begin + timedelta(minutes=duration_min)))
             lab.maintenance.append(window)
             return window_record(window)
         return await self._change("start_maintenance", obj, start)
@@ -257,10 +251,10 @@ class SimulatedBackend(VmManager, MaintenanceSystem):
         def stop(lab: Lab) -> MaintenanceRecord:
             name = self._object_name(lab, obj, "stop_maintenance")
             self._consume_fault(lab, "stop_maintenance", obj, name)
-            end = _now()
+            end = utc_now()
             active = self._active(lab, name, end)
             if active is None:
                 raise self._error("stop_maintenance", f"{name} is not in maintenance", obj)
-            active.end = _iso(end)
+            active.end = iso_utc(end)
             return window_record(active)
         return await self._change("stop_maintenance", obj, stop)

@@ -1,0 +1,1 @@
+"""Back-ends that run PowerShell over WinRM (pywinrm): SCVMM, Hyper-V and SCOM."""
