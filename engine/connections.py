@@ -12,7 +12,7 @@ With no `[connections.default]` in the config, `default` is the simulated lab (D
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,9 @@ class BackendKind:
     description: str = ""
     # Optional cheap check before a job runs (a file exists, ...); raises ConfigError. Never connects.
     check: Callable[[BaseModel, OpenContext], None] | None = None
+    # Optional live test of an opened back-end (`interlock connections test`): does one cheap read
+    # and returns a line saying what it found ("42 VMs visible"); raises on failure.
+    probe: Callable[[Any], Awaitable[str]] | None = None
 
 
 class Connections:
@@ -124,3 +127,7 @@ class Connections:
 
     def kind_of(self, name: str) -> str:
         return self.describe(name).kind
+
+    def backend_kind(self, name: str) -> BackendKind:
+        """The installed kind of a connection; ConfigError when the connection or kind is unknown."""
+        return self._prepare(name)[0]

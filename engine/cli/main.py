@@ -15,6 +15,7 @@ from importlib.metadata import entry_points
 from ..errors import InterlockError, PackError
 from ..export import TEXT_FORMATS
 from . import commands, run
+from .connections import add_connection_commands
 from .schedule import add_schedule_commands
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
@@ -71,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     bundle.set_defaults(handler=commands.bundle)
 
     add_schedule_commands(sub)
+    add_connection_commands(sub)
 
     for ep in sorted(entry_points(group=COMMANDS_GROUP), key=lambda e: e.name):
         try:

@@ -164,3 +164,15 @@ def backend_for(context: RunContext, connection: str, interface: type[B], abilit
         raise ActivityError(f'connection "{connection}" cannot {ability}: its kind does not support it '
                             f"(choose a connection of a kind that does)")
     return backend
+
+
+async def probe(backend: object) -> str:
+    """The live test of `interlock connections test` for any back-end: a VM manager lists its VMs; a
+    back-end with its own `probe()` (a monitoring system's version or status call) says more."""
+    own = getattr(backend, "probe", None)
+    if callable(own):
+        return await own()
+    if isinstance(backend, VmManager):
+        vms = await backend.list_vms()
+        return f"{len(vms)} VMs visible"
+    return "opened"

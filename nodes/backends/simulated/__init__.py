@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from engine import paths
 from engine.connections import BackendKind, OpenContext
 from engine.errors import ConfigError
+from nodes.backends.interface import probe
 
 from .backend import SimulatedBackend
 
@@ -78,6 +79,7 @@ SIMULATED = BackendKind(
     Options=SimulatedOptions,
     open=open_simulated,
     check=check_simulated,
+    probe=probe,
     description="VMs, checkpoints and maintenance windows in a JSON lab file; no servers needed.",
 )
 
