@@ -33,6 +33,7 @@ from engine.registry import Registry
 from . import clipboard, commands
 from .canvas.scene import RunbookScene
 from .canvas.view import RunbookView
+from .connections_dialog import ConnectionsDialog
 from .files import open_for_editing
 from .history_panel import HistoryPanel
 from .inspector import Inspector
@@ -208,6 +209,8 @@ class MainWindow(QMainWindow):
                                         "Cancel the running job")
         self.stop_action.setEnabled(False)
         self._action(runbook, "Clear Run State", self.runner.clear, "Ctrl+Shift+R")
+        self._action(runbook, "Co&nnections…", self.show_connections, "Ctrl+Shift+K",
+                     "The connections runs use, with a Test button for each")
         self._action(runbook, "Connections &Config…", self.choose_config, None,
                      "Which interlock.toml runs use (default: ./interlock.toml, the user config, or the "
                      "built-in simulated lab)")
@@ -528,6 +531,13 @@ class MainWindow(QMainWindow):
         self.settings.setValue("config", path or "")
         where = path or "the default (./interlock.toml, the user config, or the built-in simulated lab)"
         self.statusBar().showMessage(f"Runs use {where}", 6000)
+
+    def show_connections(self) -> ConnectionsDialog:
+        dialog = ConnectionsDialog(lambda: load_config(self.config_path()), self.registry.backends,
+                                   self.choose_config, self)
+        dialog.show()
+        self.connections_dialog = dialog  # kept, so it is not collected while open (and for tests)
+        return dialog
 
     def _schedules_file(self) -> Path:
         from engine.schedules import find_schedules

@@ -11,7 +11,9 @@ With no `[connections.default]` in the config, `default` is the simulated lab (D
 
 from __future__ import annotations
 
+import asyncio
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +22,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from .config import Config, Connection
-from .errors import ConfigError
+from .errors import ConfigError, InterlockError
 from .secrets import resolve_secret
 
 DEFAULT_CONNECTION = "default"
@@ -131,3 +133,18 @@ class Connections:
     def backend_kind(self, name: str) -> BackendKind:
         """The installed kind of a connection; ConfigError when the connection or kind is unknown."""
         return self._prepare(name)[0]
+
+
+async def test_connection(connections: Connections, name: str) -> tuple[bool, str]:
+    """Open a connection and run its kind's probe: (answered, what it found or why not). Used by
+    `interlock connections test` and the designer's Connections dialog."""
+    started = time.perf_counter()
+    try:
+        kind = connections.backend_kind(name)
+        backend = await asyncio.to_thread(connections.get, name)  # opening may connect (libvirt)
+        found = await kind.probe(backend) if kind.probe is not None else "opened (this kind has no test)"
+    except InterlockError as exc:
+        return False, str(exc)
+    except Exception as exc:  # a back-end's surprise: say what it was, without a traceback
+        return False, f"{type(exc).__name__}: {exc}"
+    return True, f"{found} ({(time.perf_counter() - started) * 1e3:.0f} ms)"

@@ -6,15 +6,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-import time
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from ..config import load_config
-from ..connections import Connections
-from ..errors import ConfigError, InterlockError
+from ..connections import Connections, test_connection
+from ..errors import ConfigError
 from ..registry import Registry
 
 # The keys that say where a connection goes, shown by `list` (never a secret: those are *_env names).
@@ -52,19 +51,6 @@ def list_connections(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _test_one(connections: Connections, name: str) -> tuple[bool, str]:
-    started = time.perf_counter()
-    try:
-        kind = connections.backend_kind(name)
-        backend = await asyncio.to_thread(connections.get, name)  # opening may connect (libvirt)
-        found = await kind.probe(backend) if kind.probe is not None else "opened (this kind has no test)"
-    except InterlockError as exc:
-        return False, str(exc)
-    except Exception as exc:  # a back-end's surprise: say what it was, without a traceback
-        return False, f"{type(exc).__name__}: {exc}"
-    return True, f"{found} ({(time.perf_counter() - started) * 1e3:.0f} ms)"
-
-
 def test_connections(args: argparse.Namespace) -> int:
     """Exit 0 when every named connection answered, 1 when one did not, 2 for a config mistake."""
     connections = _connections(args)
@@ -73,7 +59,7 @@ def test_connections(args: argparse.Namespace) -> int:
         connections.describe(name)  # an unknown name is a usage mistake: exit 2 before any traffic
     failed = 0
     for name in names:
-        ok, message = asyncio.run(_test_one(connections, name))
+        ok, message = asyncio.run(test_connection(connections, name))
         failed += not ok
         print(f"{name}: {'ok' if ok else 'FAILED'}: {message}", file=sys.stdout if ok else sys.stderr)
     return EXIT_FAILED if failed else 0
