@@ -23,7 +23,8 @@ def test_connections_dialog_lists_and_tests_each_connection(window, qtbot, tmp_p
     assert dialog.names() == ["default", "gone"]
     assert dialog.table.item(0, 1).text() == "simulated"
     assert dialog.test_text("default") == "not tested"
-    assert dialog.test_text("gone").startswith("config problem:") and "missing.json" in dialog.test_text("gone")
+    gone = dialog.test_text("gone")
+    assert gone.startswith("config problem:") and "missing.json" in gone
 
     dialog.test_all_button.click()
     qtbot.waitUntil(lambda: not any(dialog.test_text(n) == "testing…" for n in dialog.names()), timeout=5000)
