@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from .config import Config, Connection
-from .errors import ConfigError, InterlockError
+from .errors import ActivityError, ConfigError, InterlockError
 from .secrets import resolve_secret
 
 DEFAULT_CONNECTION = "default"
@@ -143,7 +143,7 @@ async def test_connection(connections: Connections, name: str) -> tuple[bool, st
         kind = connections.backend_kind(name)
         backend = await asyncio.to_thread(connections.get, name)  # opening may connect (libvirt)
         found = await kind.probe(backend) if kind.probe is not None else "opened (this kind has no test)"
-    except InterlockError as exc:
+    except (InterlockError, ActivityError) as exc:  # a config mistake, a back-end's own message
         return False, str(exc)
     except Exception as exc:  # a back-end's surprise: say what it was, without a traceback
         return False, f"{type(exc).__name__}: {exc}"
