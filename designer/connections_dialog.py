@@ -93,6 +93,9 @@ class ConnectionsDialog(QDialog):
         self.source.setText(f"From {config.source or 'no config file: the built-in simulated lab only'}")
         for name in self.connections.names():
             self._add_row(name)
+        for column in range(3):
+            self.table.resizeColumnToContents(column)
+            self.table.setColumnWidth(column, min(self.table.columnWidth(column) + 12, 320))
 
     def _add_row(self, name: str) -> None:
         assert self.connections is not None

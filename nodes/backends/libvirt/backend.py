@@ -150,7 +150,8 @@ class LibvirtBackend(VmManager):
         def work(connection: Any) -> str:
             version = connection.getLibVersion()
             count = len(connection.listAllDomains(0))
-            return (f"{count} domains visible on {self.session.hostname} (libvirt {version // 1_000_000}."
+            noun = "domain" if count == 1 else "domains"
+            return (f"{count} {noun} visible on {self.session.hostname} (libvirt {version // 1_000_000}."
                     f"{version // 1000 % 1000}.{version % 1000}, {self.session.uri})")
         return await self._call("list domains", None, work)
 

@@ -224,7 +224,7 @@ async def test_credentials_from_the_environment_through_libvirts_auth_callback(t
     monkeypatch.setenv("KVM_PASSWORD", "s3cret-pw")
     good = open_backend(uri, tmp_path, username="svc-runbook", password_env="KVM_PASSWORD")
     assert [r.vm_name for r in await good.list_vms()] == ["web01"]
-    assert "1 domains visible on" in await good.probe()
+    assert "1 domain visible on" in await good.probe()
 
     monkeypatch.setenv("KVM_PASSWORD", "wrong-pw")
     bad = open_backend(uri, tmp_path, username="svc-runbook", password_env="KVM_PASSWORD")
