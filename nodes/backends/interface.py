@@ -23,6 +23,12 @@ B = TypeVar("B")
 VmStatus = Literal["Running", "Stopped", "Paused", "Saved", "Starting", "Stopping", "Unknown"]
 VM_STATUSES: tuple[str, ...] = ("Running", "Stopped", "Paused", "Saved", "Starting", "Stopping", "Unknown")
 StopMode = Literal["shutdown", "turn_off", "save"]
+# The rules of a real host, which every VM back-end keeps: which statuses a start or each stop mode
+# accepts (starting a Running VM is an error; a Paused guest cannot shut down), and where a stop ends.
+STARTABLE: tuple[VmStatus, ...] = ("Stopped", "Saved", "Paused")
+STOP_FROM: dict[str, tuple[VmStatus, ...]] = {"shutdown": ("Running",), "turn_off": ("Running", "Paused"),
+                                              "save": ("Running", "Paused")}
+STOP_TO: dict[str, VmStatus] = {"shutdown": "Stopped", "turn_off": "Stopped", "save": "Saved"}
 CUSTOM_PROPERTIES = range(1, 11)  # custom_property_1 .. custom_property_10, as SCVMM has them
 
 # The reasons SCOM accepts for maintenance mode (Start-SCOMMaintenanceMode -Reason).

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from nodes.backends.blocking import BlockingCalls
-from nodes.backends.interface import BackendError, CheckpointRecord, StopMode, VmManager, VmRecord
+from nodes.backends.interface import STOP_FROM, BackendError, CheckpointRecord, StopMode, VmManager, VmRecord
 
 from . import states
 from .metadata import NAMESPACE, parse_properties
@@ -26,11 +26,9 @@ from .snapshots import checkpoint_id as make_checkpoint_id
 
 T = TypeVar("T")
 
+# destroy() ends any active domain, whatever state it is in.
 _STOP_FROM: dict[str, tuple[str, ...]] = {
-    "shutdown": ("Running",),
-    "save": ("Running", "Paused"),
-    "turn_off": ("Running", "Paused", "Starting", "Stopping", "Unknown"),  # destroy() ends any active domain
-}
+    **STOP_FROM, "turn_off": ("Running", "Paused", "Starting", "Stopping", "Unknown")}
 _FIRST_POLL_S, _LONGEST_POLL_S = 0.1, 2.0
 
 

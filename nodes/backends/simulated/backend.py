@@ -14,6 +14,9 @@ from pathlib import Path
 from typing import TypeVar
 
 from nodes.backends.interface import (
+    STARTABLE,
+    STOP_FROM,
+    STOP_TO,
     BackendError,
     CheckpointRecord,
     MaintenanceRecord,
@@ -29,10 +32,6 @@ from .lab import Lab, LabCheckpoint, LabFileError, LabVm, LabWindow, Operation, 
 
 T = TypeVar("T")
 
-_STARTABLE = ("Stopped", "Saved", "Paused")
-_STOP_FROM: dict[str, tuple[str, ...]] = {"shutdown": ("Running",), "turn_off": ("Running", "Paused"),
-                                          "save": ("Running", "Paused")}
-_STOP_TO = {"shutdown": "Stopped", "turn_off": "Stopped", "save": "Saved"}
 _OPERATION_WORDS = {"get": "get VM", "start": "start VM", "stop": "stop VM", "checkpoint": "new checkpoint",
                     "get_checkpoint": "get checkpoints", "restore": "restore checkpoint",
                     "remove": "remove checkpoint", "start_maintenance": "start maintenance",
@@ -145,7 +144,7 @@ class SimulatedBackend(VmManager, MaintenanceSystem):
         def start(found: LabVm) -> VmRecord:
             if found.status == "Running":
                 raise self._error("start", f"VM {found.name} is already Running", found.name)
-            if found.status not in _STARTABLE:
+            if found.status not in STARTABLE:
                 raise self._error("start", f"VM {found.name} is {found.status}: it cannot be started "
                                            f"until it settles", found.name)
             found.status = "Running"
@@ -154,7 +153,7 @@ class SimulatedBackend(VmManager, MaintenanceSystem):
 
     async def stop_vm(self, vm: str, mode: StopMode = "shutdown") -> VmRecord:
         def stop(found: LabVm) -> VmRecord:
-            if found.status not in _STOP_FROM[mode]:
+            if found.status not in STOP_FROM[mode]:
                 if found.status in ("Stopped", "Saved"):
                     why = f"VM {found.name} is already {found.status}"
                 elif found.status == "Paused":
@@ -162,7 +161,7 @@ class SimulatedBackend(VmManager, MaintenanceSystem):
                 else:
                     why = f"VM {found.name} is {found.status}: it cannot be stopped"
                 raise self._error("stop", why, found.name)
-            found.status = _STOP_TO[mode]  # type: ignore[assignment]
+            found.status = STOP_TO[mode]  # type: ignore[assignment]
             return vm_record(found)
         return await self._change_vm("stop", vm, stop)
 
