@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.config import load_config
+from engine.connections import Connections
 from engine.document import Document
 from engine.errors import InterlockError, RunbookError
 from engine.executor import Engine
@@ -67,6 +68,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.view)
         self.palette = Palette(self.registry)
         self.inspector = Inspector(self.document, self.registry)
+        self.inspector.property_form.suggestions["connection"] = self.connection_names
         self.problems = ProblemsPanel()
         self.log_panel = LogPanel()
         self.instances_panel = InstancesPanel()
@@ -531,6 +533,14 @@ class MainWindow(QMainWindow):
         self.settings.setValue("config", path or "")
         where = path or "the default (./interlock.toml, the user config, or the built-in simulated lab)"
         self.statusBar().showMessage(f"Runs use {where}", 6000)
+
+    def connection_names(self) -> list[str]:
+        """The connections of the config runs use, offered when a `connection` property is edited."""
+        try:
+            config = load_config(self.config_path())
+        except InterlockError:
+            return ["default"]  # a broken config is reported when it is used, not while editing
+        return Connections(config, self.registry.backends).names()
 
     def show_connections(self) -> ConnectionsDialog:
         dialog = ConnectionsDialog(lambda: load_config(self.config_path()), self.registry.backends,

@@ -59,6 +59,9 @@ class PropertyForm(QWidget):
         self._names: dict[str, str] = {}
         # Field name -> its editor (a _ScalarField or an EditTable), for the panel and tests.
         self.editors: dict[str, QWidget] = {}
+        # Field name -> where its completions come from when the form is built (the configured
+        # connection names for `connection`); the field stays free text, so a name can be typed first.
+        self.suggestions: dict[str, Callable[[], list[str]]] = {}
 
     def show_model(self, model: type[BaseModel], values: dict[str, Any], scope: list[ScopeField],
                    names: dict[str, str]) -> None:
@@ -117,7 +120,9 @@ class PropertyForm(QWidget):
             return table
         if kind.is_table:  # not the shape the model expects (hand-edited file): keep it, as JSON
             kind = Kind("json", kind.optional)
-        return _ScalarField(kind, info, value, self._scope, naming, commit)
+        suggest = self.suggestions.get(name)
+        return _ScalarField(kind, info, value, self._scope, naming, commit,
+                            suggestions=suggest() if suggest else ())
 
     def _commit(self, name: str, value: Any) -> None:
         if value is MISSING:
@@ -132,8 +137,9 @@ class _ScalarField(QWidget):
     the type; the "{…}" button subscribes (a typed field turns into a line edit holding the reference)."""
 
     def __init__(self, kind: Kind, info: FieldInfo, value: Any, scope: Sequence[ScopeField],
-                 naming: Naming, commit: Commit) -> None:
+                 naming: Naming, commit: Commit, suggestions: Sequence[str] = ()) -> None:
         super().__init__()
+        self._suggestions = list(suggestions)
         self._kind, self._info, self._naming, self._commit = kind, info, naming, commit
         self._default = MISSING if info.is_required() else info.get_default(call_default_factory=True)
         self._last: Any = None
@@ -141,7 +147,8 @@ class _ScalarField(QWidget):
         self._row.setContentsMargins(0, 0, 0, 0)
         typed = kind.name in ("int", "float", "bool", "choice") and fits(kind, value)
         self.editor: QWidget = self._typed_editor(value) if typed else self._line_editor(value)
-        self.editor.setToolTip(info.description or "")
+        known = f"\nConfigured: {', '.join(self._suggestions)}" if self._suggestions else ""
+        self.editor.setToolTip((info.description or "") + known)
         # A stretched checkbox takes clicks only on its box: it keeps its size, at the left.
         left = Qt.AlignmentFlag.AlignLeft if isinstance(self.editor, QCheckBox) else Qt.AlignmentFlag(0)
         self._row.addWidget(self.editor, 1, left)
@@ -160,8 +167,9 @@ class _ScalarField(QWidget):
                 "unicode_escape").decode("ascii"))  # a default such as "\n" must be visible
         extra = self._info.json_schema_extra
         enum = extra.get("enum") if isinstance(extra, dict) else None
-        if isinstance(enum, list):
-            edit.setCompleter(QCompleter([str(e) for e in enum], edit))
+        choices = [str(e) for e in enum] if isinstance(enum, list) else self._suggestions
+        if choices:
+            edit.setCompleter(QCompleter(choices, edit))
         self._last = edit.text()
         edit.editingFinished.connect(self._line_finished)
         return edit

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import vm, write_lab
-from gestures import window  # noqa: F401
+from gestures import drop, window  # noqa: F401
 
 
 def write_config(folder: Path) -> Path:
@@ -39,3 +39,13 @@ def test_a_broken_config_is_shown_not_raised(window, tmp_path):
     dialog = window.show_connections()
     assert dialog.names() == []
     assert "cannot be read" in dialog.source.text() and str(broken) in dialog.source.text()
+
+
+def test_the_connection_property_offers_the_configured_names(window, tmp_path):
+    window.settings.setValue("config", str(write_config(tmp_path)))
+    drop(window, "vmm.stop_vm", (200, 100))  # a dropped activity is selected, its properties shown
+    editor = window.inspector.property_form.editors["connection"].editor
+    completer = editor.completer()
+    assert completer is not None
+    assert completer.model().stringList() == ["default", "gone"]
+    assert "Configured: default, gone" in editor.toolTip()
