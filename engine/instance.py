@@ -84,7 +84,8 @@ def resolve_properties(node: PlanNode, path: PathContext | None) -> BaseModel:
     if node.static_properties is not None:
         return node.static_properties
     lookup = path.lookup if path is not None else _no_data
-    rendered = render_value(node.activity.properties, lookup)
+    render = node.render_properties
+    rendered = render(lookup) if render is not None else render_value(node.activity.properties, lookup)
     try:
         return node.impl.Properties.model_validate(rendered)
     except ValidationError as exc:

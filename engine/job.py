@@ -275,11 +275,18 @@ class Job:
         """Offer tokens to every outgoing link; report passed/filtered counts per link."""
         for link in node.out_links:
             passed = 0
-            report = self.report_for(f"{node.id} -> {link.target.id}") if link.data_conditions else None
-            for token in tokens:
-                if passes(link.include, link.exclude, token, report):  # type: ignore[arg-type]
-                    passed += 1
-                    self._send(link, token)
+            statuses = link.statuses
+            if statuses is not None:
+                for token in tokens:
+                    if token.common["@status"] in statuses:
+                        passed += 1
+                        self._send(link, token)
+            else:
+                report = self.report_for(f"{node.id} -> {link.target.id}")
+                for token in tokens:
+                    if passes(link.include, link.exclude, token, report):
+                        passed += 1
+                        self._send(link, token)
             if self.sinks:
                 self.emit(build(LinkEvaluated,
                     kind="link", job_id=self.job_id, at=at, from_=node.id, to=link.target.id,

@@ -8,6 +8,7 @@ released the moment that count reaches zero, with no polling (DESIGN §3.5).
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +20,7 @@ from .graph import CompiledGraph, bits_of
 from .model import Activity, DataCondition, Flatten, Link, RunBehaviour, StatusCondition
 from .registry import Registry
 from .result import InstanceResult
-from .templates import has_template
+from .templates import Reference, compile_properties, has_template
 
 Condition = StatusCondition | DataCondition
 
@@ -33,6 +34,8 @@ class PlanLink:
     exclude: tuple[Condition, ...]
     delay_s: float
     data_conditions: bool  # any condition that reads data (else status alone decides)
+    # Status-only links (most of them): the statuses that pass, so routing a token is one set lookup.
+    statuses: frozenset[str] | None = None
 
 
 @dataclass(eq=False)
@@ -45,6 +48,8 @@ class PlanNode:
     flatten: Flatten | None
     max_parallel: int
     static_properties: BaseModel | None  # validated once when no property subscribes
+    # Renders the properties for one instance when some do subscribe (templates parsed once per job).
+    render_properties: Callable[[Callable[[Reference], Any]], dict[str, Any]] | None = None
     blocking: bool = False  # run() is plain blocking code: call it in a worker thread
     out_links: list[PlanLink] = field(default_factory=list)
     junctions_below: list[PlanNode] = field(default_factory=list)
@@ -81,16 +86,19 @@ def build_plan(compiled: CompiledGraph, registry: Registry, default_parallel: in
             continue
         impl = registry.get(activity.type)
         assert impl is not None, activity.type  # validation guarantees it
-        static = None
+        static, renderer = None, None
         if not has_template(activity.properties):
             static = impl.Properties.model_validate(activity.properties)
+        else:
+            renderer = compile_properties(activity.properties)
         behaviour = activity.run
         node = PlanNode(
             activity=activity, impl=impl, position=position[i], is_junction=impl.kind == "junction",
             behaviour=behaviour, flatten=activity.flatten,
             max_parallel=(behaviour.max_parallel if behaviour and behaviour.max_parallel
                           else default_parallel),
-            static_properties=static, blocking=impl.kind != "junction" and impl.is_blocking())
+            static_properties=static, render_properties=renderer,
+            blocking=impl.kind != "junction" and impl.is_blocking())
         if node.is_junction:
             node.republish = activity.properties.get("republish")
             node.require = activity.properties.get("require", "settled")
@@ -101,11 +109,24 @@ def build_plan(compiled: CompiledGraph, registry: Registry, default_parallel: in
         if source is None or target is None or not link.enabled:
             continue  # a disabled link or activity passes nothing
         include, exclude = link.include_conditions(), tuple(link.exclude)
+        data_conditions = any(isinstance(c, DataCondition) for c in (*include, *exclude))
         source.out_links.append(PlanLink(
-            link, source, target, include, exclude, float(link.delay_s),
-            any(isinstance(c, DataCondition) for c in (*include, *exclude))))
+            link, source, target, include, exclude, float(link.delay_s), data_conditions,
+            None if data_conditions else _passing_statuses(include, exclude)))
     _wire_junctions(compiled, nodes)
     return [n for n in (nodes.get(a.id) for a in runbook.activities) if n is not None], nodes
+
+
+def _passing_statuses(include: tuple[Condition, ...], exclude: tuple[Condition, ...]) -> frozenset[str]:
+    """What filtering.passes decides for status-only conditions: some include holds, no exclude does."""
+    def statuses(conditions: tuple[Condition, ...]) -> set[str]:
+        found: set[str] = set()
+        for condition in conditions:
+            assert isinstance(condition, StatusCondition)
+            found.update([condition.status] if isinstance(condition.status, str) else condition.status)
+        return found
+
+    return frozenset(statuses(include) - statuses(exclude))
 
 
 def _wire_junctions(compiled: CompiledGraph, nodes: dict[str, PlanNode]) -> None:

@@ -135,6 +135,36 @@ def render_value(value: Any, lookup: Callable[[Reference], Any]) -> Any:
     return value
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def compile_properties(properties: dict[str, Any]) -> Callable[[Callable[[Reference], Any]], dict[str, Any]]:
+    """render_value for one activity's properties, prepared once per job: plain values are copied as
+    they are, a string with subscriptions renders from its parsed template, anything else (lists,
+    tables) goes through render_value, which copies it. Called once per instance."""
+    plain: dict[str, Any] = {}
+    templated: list[tuple[str, Template]] = []
+    nested: list[tuple[str, Any]] = []
+    for key, value in properties.items():
+        template = parse(value) if isinstance(value, str) else None
+        if template is not None:
+            templated.append((key, template))
+        elif isinstance(value, _SCALARS):
+            plain[key] = value
+        else:
+            nested.append((key, value))
+
+    def render(lookup: Callable[[Reference], Any]) -> dict[str, Any]:
+        rendered = dict(plain)
+        for key, template in templated:
+            rendered[key] = template.render(lookup)
+        for key, value in nested:
+            rendered[key] = render_value(value, lookup)
+        return rendered
+
+    return render
+
+
 def rename_references(value: Any, renamed: dict[str, str]) -> Any:
     """The same JSON value with references to the renamed activities rewritten (all at once, so a
     chain a->b, b->c never turns a into c); the rest of the text, escapes included, is kept as is."""

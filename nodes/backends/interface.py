@@ -83,13 +83,17 @@ class VmRecord(_Record):
         row: dict[str, Any] = {"vm_id": self.vm_id, "vm_name": self.vm_name, "status": self.status,
                                "raw_status": self.raw_status, "host": self.host}
         props = self.custom_properties
-        for n in CUSTOM_PROPERTIES:
-            row[f"custom_property_{n}"] = props.get(n, "")
+        if props:
+            row.update(zip(_CUSTOM_FIELDS, map(props.get, CUSTOM_PROPERTIES, _EMPTY), strict=True))
+        else:
+            row.update(_NO_CUSTOM)
         return row
 
 
-VM_FIELDS: tuple[str, ...] = ("vm_id", "vm_name", "status", "raw_status", "host",
-                              *(f"custom_property_{n}" for n in CUSTOM_PROPERTIES))
+_CUSTOM_FIELDS: tuple[str, ...] = tuple(f"custom_property_{n}" for n in CUSTOM_PROPERTIES)
+_EMPTY = ("",) * len(CUSTOM_PROPERTIES)
+_NO_CUSTOM = dict.fromkeys(_CUSTOM_FIELDS, "")
+VM_FIELDS: tuple[str, ...] = ("vm_id", "vm_name", "status", "raw_status", "host", *_CUSTOM_FIELDS)
 
 
 class CheckpointRecord(_Record):

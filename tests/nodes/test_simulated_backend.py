@@ -183,6 +183,27 @@ async def test_concurrent_operations_all_land_with_fewer_writes(make_lab, monkey
     assert 1 <= len(writes) < 200  # group commit: changes that arrive together share a write
 
 
+async def test_a_wave_spread_over_milliseconds_is_written_once(make_lab, monkeypatch):
+    """Fifty stops whose latencies end up to ~2 ms apart (as a runbook's instances start one after
+    another) go to disk in one write, not one write for the first few and another for the rest."""
+    path = make_lab([vm(f"vm{n:02d}", "Running") for n in range(50)], time_scale=1.0,
+                    latency={"get": 0, "start": 0, "stop": 0.02, "checkpoint": 0, "maintenance": 0})
+    writes = []
+    import nodes.backends.simulated.lab as lab_module
+    real_write = lab_module.write_atomically
+    monkeypatch.setattr(lab_module, "write_atomically", lambda p, t: (writes.append(1), real_write(p, t)))
+    lab = backend(path)
+    await lab.list_vms()  # the store has read the lab's settings, as it has in a run
+
+    async def stop_after(n: int) -> None:
+        await asyncio.sleep(n * 0.00004)  # the starts of a wave, ~40 µs apart
+        await lab.stop_vm(f"vm{n:02d}")
+
+    await asyncio.gather(*(stop_after(n) for n in range(50)))
+    assert {v.status for v in read_lab(path).vms} == {"Stopped"}
+    assert len(writes) == 1
+
+
 def _stop_half(path: str, parity: int) -> None:
     async def stop() -> None:
         lab = SimulatedBackend("lab", Path(path))
