@@ -66,13 +66,13 @@ class PlanNode:
     republish: str | None = None
     require: str = "settled"
 
-    @property
-    def id(self) -> str:
-        return self.activity.id
+    # Copied from the activity (read several times per instance; a property call each time cost more).
+    id: str = field(init=False)
+    name: str = field(init=False)
 
-    @property
-    def name(self) -> str:
-        return self.activity.name
+    def __post_init__(self) -> None:
+        self.id = self.activity.id
+        self.name = self.activity.name
 
 
 def build_plan(compiled: CompiledGraph, registry: Registry, default_parallel: int) \

@@ -27,4 +27,4 @@ class GetCheckpoint(ActivityType):
         checkpoints = await vm_manager(context, properties.connection).list_checkpoints(properties.vm_id)
         if properties.most_recent:
             checkpoints = checkpoints[-1:]
-        return [only(CheckpointRow, c.row()) for c in checkpoints]
+        return [only(CheckpointRow, c) for c in checkpoints]

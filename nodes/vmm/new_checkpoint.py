@@ -27,4 +27,4 @@ class NewCheckpoint(ActivityType):
     async def run(self, properties: NewCheckpointProperties, context: RunContext) -> dict[str, Any]:
         manager = vm_manager(context, properties.connection)
         checkpoint = await manager.new_checkpoint(properties.vm_id, properties.name, properties.description)
-        return only(CheckpointRow, checkpoint.row())
+        return only(CheckpointRow, checkpoint)

@@ -19,4 +19,4 @@ class StartVm(ActivityType):
 
     async def run(self, properties: VmProperties, context: RunContext) -> dict[str, Any]:
         vm = await vm_manager(context, properties.connection).start_vm(properties.vm_id)
-        return only(VmChange, vm.row())
+        return only(VmChange, vm)

@@ -28,4 +28,4 @@ class StopVm(ActivityType):
 
     async def run(self, properties: StopVmProperties, context: RunContext) -> dict[str, Any]:
         vm = await vm_manager(context, properties.connection).stop_vm(properties.vm_id, properties.mode)
-        return only(VmChange, vm.row())
+        return only(VmChange, vm)
