@@ -3,6 +3,7 @@
     python benchmarks/checkpoint.py            # a 1,000-VM lab
     python benchmarks/checkpoint.py --quick    # a 200-VM lab, for a smoke run
     python benchmarks/checkpoint.py --cpu      # CPU per operation, engine vs hand-written, no latency
+    python benchmarks/checkpoint.py --instructions   # the same counted by valgrind: repeatable
 
 resources/examples/vm-checkpoint.json runs on a generated simulated lab: every VM in batch 1 (custom
 property 1 = "1"), half Running and half Stopped, 50 ms per operation, no faults. The baseline calls the
@@ -25,6 +26,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -202,15 +206,64 @@ async def cpu_async(vms: int, registry: Registry, book: Runbook) -> None:
           f"{(engine_best - baseline_best) / operations * 1e6:.1f} µs per operation")
 
 
+async def repeat_instant(side: str, runs: int, vms: int, registry: Registry, book: Runbook) -> None:
+    """`runs` runs of one side on an instant lab: what --instructions counts under valgrind."""
+    lab = generated_lab(vms)
+    lab.time_scale = 0.0
+    running = sum(vm.status == "Running" for vm in lab.vms)
+    for _ in range(runs):
+        if side == "engine":
+            await with_fresh_lab(lab, lambda path: engine_run(path, registry, book, vms, running))
+        else:
+            await with_fresh_lab(lab, baseline_run)
+
+
+def count_instructions(vms: int) -> None:
+    """Instructions per run of each side, counted by callgrind as (setup + 2 runs) - (setup + 1 run):
+    the same numbers on a busy or a quiet machine, unlike any timing here."""
+    if shutil.which("valgrind") is None:
+        sys.exit("valgrind is not installed (Debian: apt install valgrind)")
+    counts: dict[tuple[str, int], int] = {}
+    jobs = {}
+    for side in ("hand-written", "engine"):
+        for runs in (1, 2):
+            command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
+                       __file__, "--repeat", side, str(runs), str(vms)]
+            jobs[side, runs] = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                                text=True)
+    for key, job in jobs.items():
+        _, err = job.communicate()
+        found = re.search(r"Collected : (\d+)", err)
+        if job.returncode != 0 or found is None:
+            sys.exit(f"valgrind run {key} failed:\n{err[-2000:]}")
+        counts[key] = int(found.group(1))
+    baseline = counts["hand-written", 2] - counts["hand-written", 1]
+    engine = counts["engine", 2] - counts["engine", 1]
+    operations = vms // 2 * 4 + vms + 1
+    print(f"instructions on an instant {vms:,}-VM lab (valgrind): engine {engine / 1e6:.1f} M, hand-written "
+          f"{baseline / 1e6:.1f} M a run, ratio {engine / baseline:.3f}; the engine adds "
+          f"{(engine - baseline) / operations / 1e3:.1f} k instructions per operation")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a 200-VM lab, for a smoke run")
     parser.add_argument("--cpu", action="store_true", help="CPU per operation on an instant lab")
+    parser.add_argument("--instructions", action="store_true",
+                        help="instructions per operation on an instant 200-VM lab, counted by valgrind")
+    parser.add_argument("--repeat", nargs=3, metavar=("SIDE", "RUNS", "VMS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.instructions:
+        count_instructions(200)
+        return
     print(f"Python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d %H:%M')}")
     registry = Registry.from_entry_points()
     book = load_runbook(RUNBOOK, registry)
     settle_for_jobs()  # everything is loaded, as in `interlock run`
+    if args.repeat:
+        side, runs, vms = args.repeat
+        asyncio.run(repeat_instant(side, int(runs), int(vms), registry, book))
+        return
     run = cpu_async if args.cpu else main_async
     asyncio.run(run(200 if args.quick else 1_000, registry, book))
 
