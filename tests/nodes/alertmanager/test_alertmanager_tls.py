@@ -3,13 +3,12 @@ through `ca_file`, refused without it, accepted with `verify = false`."""
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from amserver import Alertmanager, running_alertmanager
+from conftest import self_signed_certificate
 
 from engine.config import Config, Connection
 from engine.connections import Connections
@@ -19,32 +18,10 @@ from nodes.backends.interface import BackendError
 x509 = pytest.importorskip("cryptography.x509")  # installed with pywinrm (requests-ntlm)
 
 
-def self_signed(folder: Path) -> tuple[Path, Path]:
-    """A certificate for 127.0.0.1 that is its own CA, and its key (PEM files)."""
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, "interlock test alertmanager")])
-    now = datetime.now(UTC)
-    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-                   .serial_number(x509.random_serial_number())
-                   .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=1))
-                   .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                                  critical=False)
-                   .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-                   .sign(key, hashes.SHA256()))
-    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
-    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return cert_file, key_file
-
-
 @pytest.fixture(scope="module")
 def tls_alertmanager(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Alertmanager]:
     home = tmp_path_factory.mktemp("alertmanager-tls")
-    with running_alertmanager(home, tls=self_signed(home)) as server:
+    with running_alertmanager(home, tls=self_signed_certificate(home, "cert")) as server:
         yield server
 
 
