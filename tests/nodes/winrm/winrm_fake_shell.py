@@ -17,6 +17,7 @@ import json
 import re
 import threading
 import uuid
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -432,21 +433,6 @@ class SystemFake:
     def event(self, cmdlet: str, subject: str, detail: str = "") -> None:
         self.state.events.append((cmdlet, subject, detail))
 
-    def start(self, vms: list[FakeVm], start: str, resume: str) -> dict[str, Any]:
-        """Start, or resume a Paused VM (the script chooses by the VM's state, as the fake does)."""
-        self.inv.operation = "start"
-        vm = self.find_vm(vms)
-        self.allowed(vm)
-        cmdlet = resume if vm.status == "Paused" else start
-        self.require(cmdlet, "VM")
-        self.fault(cmdlet, vm.name)
-        vm.status = "Running"
-        self.event(cmdlet, vm.name)
-        return self.vm_row(vm)
-
-    def vm_row(self, vm: FakeVm) -> dict[str, Any]:
-        raise NotImplementedError
-
     def checkpoint_of(self, vms: list[FakeVm]) -> tuple[FakeVm, FakeCheckpoint]:
         key = str(self.input("checkpoint")).lower()
         for vm in vms:
@@ -456,77 +442,146 @@ class SystemFake:
         raise Problem("checkpoint", count=0)
 
 
-class ScvmmFake(SystemFake):
-    module = "VirtualMachineManager"
-    STOPPED: ClassVar[dict[str, str]] = {"Shutdown": "PowerOff", "Force": "PowerOff", "SaveState": "Saved"}
+class VmSystemFake(SystemFake, ABC):
+    """SCVMM and Hyper-V: the same operations under each one's cmdlets, named by the subclass."""
+
+    STOP: ClassVar[tuple[str, ...]]  # the stop cmdlet and the parameters it must have
+    STOPPED: ClassVar[dict[str, str]]  # stop switch -> the VM's status after it
+    START: ClassVar[tuple[str, str]]  # start, resume
+    NEW: ClassVar[tuple[str, ...]]  # the checkpoint cmdlet and its required parameters
+    RESTORE: ClassVar[str]
+    REMOVE: ClassVar[str]
+    CHECKPOINT_PARAM: ClassVar[str]  # how restore and remove take the checkpoint
+    LIST_CHECKPOINTS: ClassVar[str]
+
+    @abstractmethod
+    def connect(self) -> list[FakeVm]:
+        """Check the script reaches the right server; the VMs it holds."""
+
+    def new_checkpoint(self, vm: FakeVm) -> FakeCheckpoint:
+        return FakeCheckpoint(self.default_name(vm), vm_status=vm.status)
+
+    def checkpoint_lookup(self) -> None:
+        """A kind may have to find the checkpoint with a cmdlet of its own first."""
+
+    def list_all(self, vms: list[FakeVm]) -> list[dict[str, Any]]:
+        return [self.vm_row(vm) for vm in vms]
 
     def run(self) -> Any:
         inv = self.inv
         self.import_module()
-        server = self.bound("Get-SCVMMServer", "ComputerName")
-        if server not in self.state.vmm_servers:
-            raise CmdletFailed("Get-SCVMMServer", f"You cannot contact the VMM management server {server}. "
-                                                  f"(Error ID: 1604)")
-        for cmdlet in ("Get-SCVirtualMachine", "Get-SCVMCheckpoint"):
-            for call in inv.all(cmdlet):
-                if call.param("VMMServer") != "$vmm":
-                    raise ScriptError(f"{cmdlet} without -VMMServer $vmm: {call.params}")
-        vms = self.state.scvmm
-        if inv.uses("Stop-SCVirtualMachine"):
-            call = self.require("Stop-SCVirtualMachine", "VM")
+        vms = self.connect()
+        stop, *stop_params = self.STOP
+        if inv.uses(stop):
+            call = self.require(stop, *stop_params)
             switches = [s for s in self.STOPPED if call.has(s)]
             if len(switches) != 1:
-                raise ScriptError(f"Stop-SCVirtualMachine with switches {switches}")
+                raise ScriptError(f"{stop} with switches {switches}")
             inv.operation = f"stop {switches[0]}"
             vm = self.find_vm(vms)
             self.allowed(vm)
-            self.fault("Stop-SCVirtualMachine", vm.name)
+            self.fault(stop, vm.name)
             vm.status = self.STOPPED[switches[0]]
-            self.event("Stop-SCVirtualMachine", vm.name, f"-{switches[0]}")
+            self.event(stop, vm.name, f"-{switches[0]}")
             return self.vm_row(vm)
-        if inv.uses("Start-SCVirtualMachine"):
-            return self.start(vms, "Start-SCVirtualMachine", "Resume-SCVirtualMachine")
-        if inv.uses("New-SCVMCheckpoint"):
+        if inv.uses(self.START[0]):
+            return self.start(vms)
+        new, *new_params = self.NEW
+        if inv.uses(new):
             inv.operation = "checkpoint"
-            self.require("New-SCVMCheckpoint", "VM", "Name", "Description")
+            self.require(new, *new_params)
             vm = self.find_vm(vms)
-            self.fault("New-SCVMCheckpoint", vm.name)
-            note = f"(taken by Interlock while the VM was {vm.status})"
-            description = "\n".join(part for part in (str(self.input("description")), note) if part)
-            taken = FakeCheckpoint(self.default_name(vm), description, vm.status)
+            self.fault(new, vm.name)
+            taken = self.new_checkpoint(vm)
             vm.checkpoints.append(taken)
-            self.event("New-SCVMCheckpoint", vm.name, taken.name)
+            self.event(new, vm.name, taken.name)
             return {"checkpoint": self.checkpoint_row(vm, taken), "status": vm.status}
-        if inv.uses("Restore-SCVMCheckpoint") or inv.uses("Remove-SCVMCheckpoint"):
-            restore = inv.uses("Restore-SCVMCheckpoint")
-            cmdlet = "Restore-SCVMCheckpoint" if restore else "Remove-SCVMCheckpoint"
-            inv.operation = "restore" if restore else "remove"
-            self.require(cmdlet, "VMCheckpoint", "Confirm")
-            self.require("Get-SCVMCheckpoint", "ID")
-            vm, checkpoint = self.checkpoint_of(vms)
-            self.fault(cmdlet, vm.name)
-            row = self.checkpoint_row(vm, checkpoint)
-            if restore:
-                vm.status = checkpoint.vm_status
-            else:
-                vm.checkpoints.remove(checkpoint)
-            self.event(cmdlet, vm.name, checkpoint.name)
-            return row
-        if inv.uses("Get-SCVMCheckpoint"):
+        if inv.uses(self.RESTORE) or inv.uses(self.REMOVE):
+            return self.restore_or_remove(vms, restore=inv.uses(self.RESTORE))
+        if inv.uses(self.LIST_CHECKPOINTS):
             inv.operation = "checkpoints"
-            self.require("Get-SCVMCheckpoint", "VM")
+            self.require(self.LIST_CHECKPOINTS, "VM")
             vm = self.find_vm(vms)
             return [self.checkpoint_row(vm, c) for c in vm.checkpoints]
         if inv.uses("Find-Vm"):
             inv.operation = "get"
             return self.vm_row(self.find_vm(vms))
         inv.operation = "list"
+        return self.list_all(vms)
+
+    def start(self, vms: list[FakeVm]) -> dict[str, Any]:
+        """Start, or resume a Paused VM (the script chooses by the VM's state, as the fake does)."""
+        self.inv.operation = "start"
+        vm = self.find_vm(vms)
+        self.allowed(vm)
+        start, resume = self.START
+        cmdlet = resume if vm.status == "Paused" else start
+        self.require(cmdlet, "VM")
+        self.fault(cmdlet, vm.name)
+        vm.status = "Running"
+        self.event(cmdlet, vm.name)
+        return self.vm_row(vm)
+
+    def restore_or_remove(self, vms: list[FakeVm], restore: bool) -> dict[str, Any]:
+        cmdlet = self.RESTORE if restore else self.REMOVE
+        self.inv.operation = "restore" if restore else "remove"
+        self.require(cmdlet, self.CHECKPOINT_PARAM, "Confirm")
+        self.checkpoint_lookup()
+        vm, checkpoint = self.checkpoint_of(vms)
+        self.fault(cmdlet, vm.name)
+        row = self.checkpoint_row(vm, checkpoint)
+        if restore:
+            vm.status = checkpoint.vm_status
+        else:
+            vm.checkpoints.remove(checkpoint)
+        self.event(cmdlet, vm.name, checkpoint.name)
+        return row
+
+    @abstractmethod
+    def vm_row(self, vm: FakeVm) -> dict[str, Any]:
+        """A VM as the kind's Get cmdlet returns it."""
+
+    @abstractmethod
+    def checkpoint_row(self, vm: FakeVm, checkpoint: FakeCheckpoint) -> dict[str, Any]:
+        """A checkpoint as the kind's cmdlets return it."""
+
+
+class ScvmmFake(VmSystemFake):
+    module = "VirtualMachineManager"
+    STOP = ("Stop-SCVirtualMachine", "VM")
+    STOPPED: ClassVar[dict[str, str]] = {"Shutdown": "PowerOff", "Force": "PowerOff", "SaveState": "Saved"}
+    START = ("Start-SCVirtualMachine", "Resume-SCVirtualMachine")
+    NEW = ("New-SCVMCheckpoint", "VM", "Name", "Description")
+    RESTORE, REMOVE = "Restore-SCVMCheckpoint", "Remove-SCVMCheckpoint"
+    CHECKPOINT_PARAM = "VMCheckpoint"
+    LIST_CHECKPOINTS = "Get-SCVMCheckpoint"
+
+    def connect(self) -> list[FakeVm]:
+        server = self.bound("Get-SCVMMServer", "ComputerName")
+        if server not in self.state.vmm_servers:
+            raise CmdletFailed("Get-SCVMMServer", f"You cannot contact the VMM management server {server}. "
+                                                  f"(Error ID: 1604)")
+        for cmdlet in ("Get-SCVirtualMachine", "Get-SCVMCheckpoint"):
+            for call in self.inv.all(cmdlet):
+                if call.param("VMMServer") != "$vmm":
+                    raise ScriptError(f"{cmdlet} without -VMMServer $vmm: {call.params}")
+        return self.state.scvmm
+
+    def new_checkpoint(self, vm: FakeVm) -> FakeCheckpoint:
+        # SCVMM keeps no status with a checkpoint: the script notes it in the description.
+        note = f"(taken by Interlock while the VM was {vm.status})"
+        description = "\n".join(part for part in (str(self.input("description")), note) if part)
+        return FakeCheckpoint(self.default_name(vm), description, vm.status)
+
+    def checkpoint_lookup(self) -> None:
+        self.require("Get-SCVMCheckpoint", "ID")
+
+    def list_all(self, vms: list[FakeVm]) -> list[dict[str, Any]]:
         self.require("Get-SCVirtualMachine", "All")
         self.fault("Get-SCVirtualMachine", None)
-        return [self.vm_row(vm) for vm in vms]
+        return super().list_all(vms)
 
-    @staticmethod
-    def vm_row(vm: FakeVm) -> dict[str, Any]:
+    def vm_row(self, vm: FakeVm) -> dict[str, Any]:
         row: dict[str, Any] = {"ID": vm.id, "Name": vm.name, "Status": vm.status, "HostName": vm.host,
                                "CustomProperty": dict(vm.custom)}
         if vm.legacy is not None:
@@ -534,80 +589,34 @@ class ScvmmFake(SystemFake):
                 row[f"Custom{n}"] = vm.legacy.get(n, "")
         return row
 
-    @staticmethod
-    def checkpoint_row(vm: FakeVm, checkpoint: FakeCheckpoint) -> dict[str, Any]:
+    def checkpoint_row(self, vm: FakeVm, checkpoint: FakeCheckpoint) -> dict[str, Any]:
         return {"ID": checkpoint.id, "Name": checkpoint.name, "Description": checkpoint.description,
                 "AddedTime": ps_time(checkpoint.created), "VMId": vm.id, "VM": vm.name}
 
 
-class HypervFake(SystemFake):
+class HypervFake(VmSystemFake):
     module = "Hyper-V"
+    STOP = ("Stop-VM", "VM", "Confirm")
     STOPPED: ClassVar[dict[str, str]] = {"Force": "Off", "TurnOff": "Off", "Save": "Saved"}
+    START = ("Start-VM", "Resume-VM")
+    NEW = ("Checkpoint-VM", "VM", "SnapshotName", "Passthru")
+    RESTORE, REMOVE = "Restore-VMSnapshot", "Remove-VMSnapshot"
+    CHECKPOINT_PARAM = "VMSnapshot"
+    LIST_CHECKPOINTS = "Get-VMSnapshot"
 
-    def run(self) -> Any:
-        inv = self.inv
-        self.import_module()
+    def connect(self) -> list[FakeVm]:
         host = self.bound("Get-VM", "ComputerName")
         if host not in self.state.hyperv_hosts:
             raise CmdletFailed("Get-VM", f"Hyper-V was unable to find a virtual machine host named {host}.")
-        for call in inv.all("Get-VM"):
+        for call in self.inv.all("Get-VM"):
             if not call.has("ComputerName"):
                 raise ScriptError(f"Get-VM without -ComputerName: {call.params}")
-        vms = self.state.hyperv
-        if inv.uses("Stop-VM"):
-            call = self.require("Stop-VM", "VM", "Confirm")
-            switches = [s for s in self.STOPPED if call.has(s)]
-            if len(switches) != 1:
-                raise ScriptError(f"Stop-VM with switches {switches}")
-            inv.operation = f"stop {switches[0]}"
-            vm = self.find_vm(vms)
-            self.allowed(vm)
-            self.fault("Stop-VM", vm.name)
-            vm.status = self.STOPPED[switches[0]]
-            self.event("Stop-VM", vm.name, f"-{switches[0]}")
-            return self.vm_row(vm)
-        if inv.uses("Start-VM"):
-            return self.start(vms, "Start-VM", "Resume-VM")
-        if inv.uses("Checkpoint-VM"):
-            inv.operation = "checkpoint"
-            self.require("Checkpoint-VM", "VM", "SnapshotName", "Passthru")
-            vm = self.find_vm(vms)
-            self.fault("Checkpoint-VM", vm.name)
-            taken = FakeCheckpoint(self.default_name(vm), vm_status=vm.status)
-            vm.checkpoints.append(taken)
-            self.event("Checkpoint-VM", vm.name, taken.name)
-            return {"checkpoint": self.checkpoint_row(vm, taken), "status": vm.status}
-        if inv.uses("Restore-VMSnapshot") or inv.uses("Remove-VMSnapshot"):
-            restore = inv.uses("Restore-VMSnapshot")
-            cmdlet = "Restore-VMSnapshot" if restore else "Remove-VMSnapshot"
-            inv.operation = "restore" if restore else "remove"
-            self.require(cmdlet, "VMSnapshot", "Confirm")
-            vm, checkpoint = self.checkpoint_of(vms)
-            self.fault(cmdlet, vm.name)
-            row = self.checkpoint_row(vm, checkpoint)
-            if restore:
-                vm.status = checkpoint.vm_status
-            else:
-                vm.checkpoints.remove(checkpoint)
-            self.event(cmdlet, vm.name, checkpoint.name)
-            return row
-        if inv.uses("Get-VMSnapshot"):
-            inv.operation = "checkpoints"
-            self.require("Get-VMSnapshot", "VM")
-            vm = self.find_vm(vms)
-            return [self.checkpoint_row(vm, c) for c in vm.checkpoints]
-        if inv.uses("Find-Vm"):
-            inv.operation = "get"
-            return self.vm_row(self.find_vm(vms))
-        inv.operation = "list"
-        return [self.vm_row(vm) for vm in vms]
+        return self.state.hyperv
 
-    @staticmethod
-    def vm_row(vm: FakeVm) -> dict[str, Any]:
+    def vm_row(self, vm: FakeVm) -> dict[str, Any]:
         return {"Id": vm.id, "Name": vm.name, "State": vm.status, "ComputerName": vm.host, "Notes": vm.notes}
 
-    @staticmethod
-    def checkpoint_row(vm: FakeVm, checkpoint: FakeCheckpoint) -> dict[str, Any]:
+    def checkpoint_row(self, vm: FakeVm, checkpoint: FakeCheckpoint) -> dict[str, Any]:
         return {"Id": checkpoint.id, "Name": checkpoint.name, "VMId": vm.id, "VMName": vm.name,
                 "CreationTime": ps_time(checkpoint.created)}
 
