@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from tenacity import AsyncRetrying, retry_if_result, stop_after_attempt, wait_chain, wait_fixed
 
 from nodes.backends.interface import BackendError
 
@@ -85,11 +86,13 @@ class Session:
                             target=self.target)
 
     async def get(self, path: str, params: dict[str, str] | None = None) -> Any:
-        for pause in (*_GET_RETRIES, None):
-            response = await self._send("GET", path, params=params)
-            if response.status_code != 503 or pause is None:
-                return self._json(response)
-            await asyncio.sleep(pause)
+        retrying = AsyncRetrying(
+            retry=retry_if_result(lambda response: response.status_code == 503),
+            wait=wait_chain(*(wait_fixed(pause) for pause in _GET_RETRIES)),
+            stop=stop_after_attempt(len(_GET_RETRIES) + 1),
+            retry_error_callback=lambda state: state.outcome.result(),  # the last 503, reported as such
+        )
+        return self._json(await retrying(self._send, "GET", path, params=params))
 
     async def post(self, path: str, body: dict[str, Any]) -> Any:
         return self._json(await self._send("POST", path, json=body))

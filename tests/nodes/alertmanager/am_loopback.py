@@ -45,6 +45,19 @@ def serve(handle: Handler) -> Iterator[str]:
         thread.join(timeout=5)
 
 
+def forward(upstream: str, method: str, path: str, headers: dict[str, str], body: bytes) -> Answer:
+    """Pass one request on to the real Alertmanager at upstream; its answer."""
+    forwarded = {k: v for k, v in headers.items() if k.lower() in ("content-type", "accept")}
+    target = urlsplit(upstream)
+    connection = http.client.HTTPConnection(target.hostname or "", target.port, timeout=5)
+    try:
+        connection.request(method, path, body=body, headers=forwarded)
+        reply = connection.getresponse()
+        return reply.status, reply.getheader("Content-Type", "text/plain"), reply.read()
+    finally:
+        connection.close()
+
+
 def bearer_proxy(upstream: str, token: str, seen: list[str]) -> Handler:
     """A reverse proxy that lets a request through to upstream only with `Authorization: Bearer TOKEN`;
     it records every Authorization header it gets, and (carelessly) echoes a wrong one in its 401."""
@@ -54,14 +67,23 @@ def bearer_proxy(upstream: str, token: str, seen: list[str]) -> Handler:
         seen.append(given)
         if given != f"Bearer {token}":
             return 401, "text/plain", f"unauthorized: got {given!r}".encode()
-        forwarded = {k: v for k, v in headers.items() if k.lower() in ("content-type", "accept")}
-        target = urlsplit(upstream)
-        connection = http.client.HTTPConnection(target.hostname or "", target.port, timeout=5)
-        try:
-            connection.request(method, path, body=body, headers=forwarded)
-            reply = connection.getresponse()
-            return reply.status, reply.getheader("Content-Type", "text/plain"), reply.read()
-        finally:
-            connection.close()
+        return forward(upstream, method, path, headers, body)
+
+    return handle
+
+
+def busy_proxy(upstream: str, refusals: int, seen: list[tuple[str, int]]) -> Handler:
+    """Refuses the first `refusals` GETs with 503, as a busy Alertmanager does beyond its
+    --web.get-concurrency; passes everything else on. Records (method, status) of each answer."""
+    left = [refusals]
+
+    def handle(method: str, path: str, headers: dict[str, str], body: bytes) -> Answer:
+        if method == "GET" and left[0] > 0:
+            left[0] -= 1
+            seen.append((method, 503))
+            return 503, "text/plain", b"limit of concurrent GET requests reached (8)"
+        answer = forward(upstream, method, path, headers, body)
+        seen.append((method, answer[0]))
+        return answer
 
     return handle

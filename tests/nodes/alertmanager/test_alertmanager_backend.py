@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from am_loopback import bearer_proxy, serve
+from am_loopback import bearer_proxy, busy_proxy, serve
 from amserver import Alertmanager, running_alertmanager
 
 from engine.config import Config, Connection
@@ -345,3 +345,20 @@ def test_a_ca_file_is_loaded(tmp_path: Path):
     assert isinstance(found.get("ok").api.endpoint.verify, ssl.SSLContext)
     with pytest.raises(ConfigError, match=r"connections\.bad: key .ca_file.:.*junk\.pem holds no usable"):
         found.check("bad")
+
+
+async def test_a_busy_alertmanager_is_asked_again_then_reported(alertmanager):
+    """Alertmanager refuses GETs beyond its concurrency limit with 503: a GET is tried again after
+    0.2, 0.5 and 1 s, and a server still busy after that is reported with its own words."""
+    seen: list[tuple[str, int]] = []
+    with serve(busy_proxy(alertmanager.url, 2, seen)) as proxy:
+        record = await open_am(proxy).start_maintenance("busy01", "PlannedOther", 10, "")
+    assert record.object == "busy01"
+    assert seen[:3] == [("GET", 503), ("GET", 503), ("GET", 200)]
+    assert only(alertmanager.silences(instance="busy01"))["status"]["state"] == "active"
+
+    seen.clear()
+    with serve(busy_proxy(alertmanager.url, 10, seen)) as proxy, pytest.raises(BackendError) as caught:
+        await open_am(proxy).stop_maintenance("busy01")
+    assert seen == [("GET", 503)] * 4  # the first try and three more, then it gives up
+    assert "503" in str(caught.value) and "limit of concurrent GET requests" in str(caught.value)
