@@ -8,11 +8,12 @@ per connection by max_sessions.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
+
+from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_delay, wait_exponential
 
 from nodes.backends.blocking import BlockingCalls
 from nodes.backends.interface import STOP_FROM, BackendError, CheckpointRecord, StopMode, VmManager, VmRecord
@@ -220,9 +221,6 @@ class LibvirtBackend(VmManager):
         """Poll until the guest has shut the domain off (a shutdown request only asks the guest), up
         to shutdown_timeout_s. The slot of max_sessions is free between polls."""
         operation, name = "stop VM", shutting.vm_name
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.shutdown_timeout_s
-        delay = _FIRST_POLL_S
 
         def poll(connection: Any) -> VmRecord:
             try:
@@ -233,19 +231,20 @@ class LibvirtBackend(VmManager):
                 raise
             return self._record_after_stop(domain, shutting)
 
-        current = shutting
-        while True:
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise self._error(operation, f"VM {name} did not shut off within "
-                                             f"{self.shutdown_timeout_s:g} s of the shutdown request (it is "
-                                             f"{current.raw_status}): its guest may ignore the power button; "
-                                             f"use mode turn_off, or raise shutdown_timeout_s", name)
-            await asyncio.sleep(min(delay, remaining))
-            delay = min(delay * 1.5, _LONGEST_POLL_S)
-            current = await self._call(operation, name, poll)
-            if current.raw_status == "shutoff":
-                return current
+        def gave_up(state: RetryCallState) -> VmRecord:
+            current = state.outcome.result() if state.outcome else shutting
+            raise self._error(operation, f"VM {name} did not shut off within {self.shutdown_timeout_s:g} s "
+                                         f"of the shutdown request (it is {current.raw_status}): its guest "
+                                         f"may ignore the power button; use mode turn_off, or raise "
+                                         f"shutdown_timeout_s", name)
+
+        polling = AsyncRetrying(
+            retry=retry_if_result(lambda record: record.raw_status != "shutoff"),
+            wait=wait_exponential(multiplier=_FIRST_POLL_S, exp_base=1.5, max=_LONGEST_POLL_S),
+            stop=stop_after_delay(self.shutdown_timeout_s),
+            retry_error_callback=gave_up,
+        )
+        return await polling(self._call, operation, name, poll)
 
     async def new_checkpoint(self, vm: str, name: str, description: str = "") -> CheckpointRecord:
         operation = "new checkpoint"
