@@ -38,10 +38,13 @@ class PathContext:
         return None
 
     def lookup(self, ref: Reference) -> Any:
-        node = self.find(ref.activity)
+        node: PathContext | None = self  # find(), inlined: two subscriptions per instance walk the chain
+        wanted = ref.activity
+        while node is not None and node.activity_id != wanted:
+            node = node.parent
         if node is None:
             raise MissingData(f'no data from "{ref.activity}" on this path (needed by {ref})')
-        source = node.common if ref.field.startswith("@") else node.fields
+        source = node.common if ref.common else node.fields
         try:
             return source[ref.field]
         except KeyError:

@@ -22,6 +22,7 @@ from .templates import render_value
 from .validate import describe_error, key_path
 
 if TYPE_CHECKING:
+    from .config import Config
     from .job import Job
     from .plan import PlanNode
 
@@ -38,23 +39,41 @@ class Attempt:
 class InstanceContext:
     """The RunContext an activity sees (engine.activity.RunContext)."""
 
-    __slots__ = ("_cancel_requested", "_job", "_node", "activity_id", "activity_name", "attempt", "config",
-                 "inputs", "job_id", "parameters", "path", "runbook_path", "warning")
+    __slots__ = ("_cancel_requested", "_job", "_node", "attempt", "inputs", "path", "warning")
 
     def __init__(self, job: Job, node: PlanNode, path: PathContext | None) -> None:
         self._job = job
         self._node = node
         self.path = path
-        self.activity_id = node.id
-        self.activity_name = node.name
-        self.job_id = job.job_id
         self.attempt = 0
-        self.runbook_path = job.runbook_path
-        self.parameters = job.parameters
-        self.config = job.config
         self.warning: str | None = None
         self.inputs: BaseModel | None = None  # the last attempt's resolved properties
         self._cancel_requested: threading.Event | None = None
+
+    # What an activity may read about its job, looked up when asked (most activities never ask).
+    @property
+    def activity_id(self) -> str:
+        return self._node.id
+
+    @property
+    def activity_name(self) -> str:
+        return self._node.name
+
+    @property
+    def job_id(self) -> str:
+        return self._job.job_id
+
+    @property
+    def runbook_path(self) -> str | None:
+        return self._job.runbook_path
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        return self._job.parameters
+
+    @property
+    def config(self) -> Config:
+        return self._job.config
 
     @property
     def cancel_requested(self) -> threading.Event:
@@ -89,8 +108,8 @@ def resolve_properties(node: PlanNode, path: PathContext | None) -> BaseModel:
     lookup = path.lookup if path is not None else _no_data
     render = node.render_properties
     rendered = render(lookup) if render is not None else render_value(node.activity.properties, lookup)
-    try:
-        return node.impl.Properties.model_validate(rendered)
+    try:  # the validator itself: model_validate's wrapper costs as much again, once per instance
+        return node.impl.Properties.__pydantic_validator__.validate_python(rendered)
     except ValidationError as exc:
         error = exc.errors()[0]
         raise ActivityError(f'property "{key_path(error["loc"])}": {describe_error(error)}') from None

@@ -29,9 +29,13 @@ def _value(value: Any) -> Any:
 
 def normalise(output: Any, type_name: str) -> list[dict[str, Any]]:
     """Activity output (None, a row, or a list of rows) as a list of JSON-friendly rows."""
-    if output is None:
+    if type(output) is dict:  # one row, the usual answer: checked before the general cases
+        if _PLAIN_TYPES.issuperset(map(type, output.values())):
+            return [output]
+        output = [output]
+    elif output is None:
         return []
-    if isinstance(output, dict):
+    elif isinstance(output, dict):
         output = [output]
     if not isinstance(output, list):
         raise ActivityError(f"{type_name} returned {type(output).__name__}, not rows")

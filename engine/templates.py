@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from dataclasses import field as dc_field
 from functools import lru_cache
 from typing import Any
 
@@ -20,6 +21,11 @@ _ESCAPED_OPEN = "\\{{"
 class Reference:
     activity: str
     field: str
+    # A common-data field (@status, @started_at, ...): known once here, read on every lookup.
+    common: bool = dc_field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "common", self.field.startswith("@"))
 
     def __str__(self) -> str:
         return f"{{{{{self.activity}.{self.field}}}}}"
@@ -30,30 +36,28 @@ class Template:
     """A parsed string: `parts` alternates literal text (str) and Reference."""
 
     parts: tuple[str | Reference, ...]
+    # The reference when the whole string is exactly one: its value keeps its type.
+    single_reference: Reference | None = dc_field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        only = self.parts[0] if len(self.parts) == 1 else None
+        object.__setattr__(self, "single_reference", only if isinstance(only, Reference) else None)
 
     @property
     def references(self) -> tuple[Reference, ...]:
         return tuple(p for p in self.parts if isinstance(p, Reference))
 
-    @property
-    def single_reference(self) -> Reference | None:
-        """The reference when the whole string is exactly one: its value keeps its type."""
-        if len(self.parts) == 1 and isinstance(self.parts[0], Reference):
-            return self.parts[0]
-        return None
-
     def render(self, lookup: Callable[[Reference], Any]) -> Any:
         single = self.single_reference
         if single is not None:
             return lookup(single)
-        out = []
-        for part in self.parts:
-            out.append(part if isinstance(part, str) else as_text(lookup(part)))
-        return "".join(out)
+        return "".join([part if type(part) is str else as_text(lookup(part)) for part in self.parts])
 
 
 def as_text(value: Any) -> str:
     """How a published value reads when substituted into text."""
+    if type(value) is str:  # by far the most common: published fields are mostly text
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):
