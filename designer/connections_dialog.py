@@ -29,7 +29,6 @@ from engine.connections import Connections, test_connection
 from engine.errors import ConfigError, InterlockError
 
 COLUMNS = ("Connection", "Kind", "Where", "Test")
-_WHERE_KEYS = ("host", "uri", "url", "lab")
 OK, FAILED = QColor("#2e7d32"), QColor("#c62828")
 
 
@@ -100,9 +99,7 @@ class ConnectionsDialog(QDialog):
     def _add_row(self, name: str) -> None:
         assert self.connections is not None
         described = self.connections.describe(name)
-        options = described.options()
-        where = ", ".join(f"{key}={options[key]}" for key in _WHERE_KEYS if key in options) \
-            or ("the bundled simulated lab" if name not in self.connections.config.connections else "")
+        where = self.connections.destination(name)
         row = self.table.rowCount()
         self.table.insertRow(row)
         for column, text in enumerate((name, described.kind, where, "")):

@@ -27,6 +27,8 @@ from .secrets import resolve_secret
 
 DEFAULT_CONNECTION = "default"
 DEFAULT_KIND = "simulated"
+# The keys that say where a connection goes, shown in lists of connections.
+_WHERE_KEYS = ("host", "port", "uri", "url", "lab", "vmm_server", "management_server", "computer_name")
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,14 @@ class Connections:
                 kind, options, context = self._prepare(name)
                 self._open[name] = kind.open(options, context)
             return self._open[name]
+
+    def destination(self, name: str) -> str:
+        """Where a connection goes, in a few words for lists ("host=vmm01.contoso.local"); never a
+        secret, since those are only *_env / *_keyring names."""
+        if name not in self.config.connections:
+            return "the bundled simulated lab (built-in default)"
+        options = self.describe(name).options()
+        return ", ".join(f"{key}={options[key]}" for key in _WHERE_KEYS if key in options)
 
     def kind_of(self, name: str) -> str:
         return self.describe(name).kind

@@ -16,8 +16,6 @@ from ..connections import Connections, test_connection
 from ..errors import ConfigError
 from ..registry import Registry
 
-# The keys that say where a connection goes, shown by `list` (never a secret: those are *_env names).
-_WHERE_KEYS = ("host", "uri", "url", "lab", "vmm_server", "management_server")
 EXIT_FAILED = 1
 
 
@@ -33,10 +31,7 @@ def list_connections(args: argparse.Namespace) -> int:
     problems = []
     for name in connections.names():
         described = connections.describe(name)
-        options = described.options()
-        where = ", ".join(f"{key}={options[key]}" for key in _WHERE_KEYS if key in options)
-        if name not in connections.config.connections:
-            where = "the bundled simulated lab (built-in default)"
+        where = connections.destination(name)
         try:
             connections.check(name)
             state = "[green]ok[/]"
