@@ -2,9 +2,9 @@
 
 Bookkeeping that makes junctions exact without polling: every token a node holds — queued, running,
 or in flight on a delayed link (counted on the link's source) — is one `pending` on that node, and each
-unresolved junction holds one on itself. Every change is mirrored into `upstream_pending` of the
-junctions below the node; a junction whose count reaches zero can receive nothing more and is resolved
-on the spot. The job ends when nothing is pending anywhere.
+unresolved junction holds one on itself. A junction's `upstream_pending` counts the nodes above it
+that hold anything; when it reaches zero the junction can receive nothing more and is resolved on the
+spot. The job ends when nothing is pending anywhere.
 """
 
 from __future__ import annotations
@@ -146,6 +146,7 @@ class Job:
     async def _drain(self) -> None:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            self._tasks = {task for task in self._tasks if not task.done()}
 
     def cancel(self) -> None:
         if self.cancelled:
@@ -164,12 +165,17 @@ class Job:
 
     # -- counters -------------------------------------------------------------------------------
     def _add_pending(self, node: PlanNode, delta: int) -> None:
-        node.pending += delta
+        before = node.pending
+        node.pending = after = before + delta
         self.outstanding += delta
-        for junction in node.junctions_below:
-            junction.upstream_pending += delta
-            if junction.upstream_pending == 0:
-                self._ready.append(junction)
+        # A junction counts its ancestors that hold anything, so only a node going from idle to busy
+        # or back touches the junctions below it (not every token of a 1,000-row wave).
+        if (before == 0) is not (after == 0):
+            step = 1 if before == 0 else -1
+            for junction in node.junctions_below:
+                junction.upstream_pending += step
+                if junction.upstream_pending == 0:
+                    self._ready.append(junction)
 
     def _settle(self) -> None:
         """Resolve the junctions that can receive nothing more; end the job when nothing is left."""
@@ -205,9 +211,9 @@ class Job:
         node.running += 1
         number = node.started
         node.started += 1
-        task = asyncio.get_running_loop().create_task(self._instance(node, path, number))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        # The instance takes itself out of _tasks when it ends (no done-callback: one loop turn less
+        # per instance); _drain drops tasks cancelled before they began.
+        self._tasks.add(asyncio.get_running_loop().create_task(self._instance(node, path, number)))
 
     async def _instance(self, node: PlanNode, path: PathContext | None, number: int) -> None:
         try:
@@ -233,11 +239,13 @@ class Job:
             if attempt.status != "cancelled" and not self.cancelled:
                 self._publish(node, attempt.status, attempt.rows, common, path)
         finally:
+            self._tasks.discard(asyncio.current_task())  # type: ignore[arg-type]
             node.running -= 1
             if node.queue and not self.cancelled:
                 self._start_instance(node, node.queue.popleft())
             self._add_pending(node, -1)
-            self._settle()
+            if self._ready or not self.outstanding:
+                self._settle()
 
     def _publish(self, node: PlanNode, status: str, rows: list[dict[str, Any]], common: dict[str, Any],
                  path: PathContext | None) -> None:
