@@ -192,6 +192,10 @@ async def test_a_wave_spread_over_milliseconds_is_written_once(make_lab, monkeyp
     import nodes.backends.simulated.lab as lab_module
     real_write = lab_module.write_atomically
     monkeypatch.setattr(lab_module, "write_atomically", lambda p, t: (writes.append(1), real_write(p, t)))
+    # Wider windows than the defaults, so a pause of the whole test process (a collection of a big
+    # suite's garbage, another thread) cannot pass for the end of the wave.
+    monkeypatch.setattr(lab_module, "GATHER_QUIET_S", 0.01)
+    monkeypatch.setattr(lab_module, "GATHER_LIMIT_S", 0.05)
     lab = backend(path)
     await lab.list_vms()  # the store has read the lab's settings, as it has in a run
 
