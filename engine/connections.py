@@ -123,6 +123,9 @@ class Connections:
 
     def get(self, name: str) -> Any:
         """The back-end object of a connection, opened on first use."""
+        opened = self._open.get(name)  # once opened, no lock: every instance of a run asks
+        if opened is not None:
+            return opened
         with self._lock:
             if name not in self._open:
                 kind, options, context = self._prepare(name)

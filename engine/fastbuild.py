@@ -28,11 +28,19 @@ def _factories(cls: type[BaseModel]) -> tuple[tuple[str, Any], ...]:
     return tuple((n, i.default_factory) for n, i in cls.model_fields.items() if i.default_factory)
 
 
+@cache
+def _field_count(cls: type[BaseModel]) -> int:
+    return len(cls.model_fields)
+
+
 def build(cls: type[M], **values: Any) -> M:
-    data = {**_defaults(cls), **values}
-    for name, factory in _factories(cls):
-        if name not in data:
-            data[name] = factory()
+    if len(values) == _field_count(cls):  # every field given (an instance's result): nothing to fill
+        data = values
+    else:
+        data = {**_defaults(cls), **values}
+        for name, factory in _factories(cls):
+            if name not in data:
+                data[name] = factory()
     obj = cls.__new__(cls)
     object.__setattr__(obj, "__dict__", data)
     object.__setattr__(obj, "__pydantic_fields_set__", set(values))

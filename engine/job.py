@@ -284,7 +284,13 @@ class Job:
         for link in node.out_links:
             passed = 0
             statuses = link.statuses
-            if statuses is not None:
+            if statuses is not None and link.delay_s <= 0:  # the usual link: straight to its target
+                target, source = link.target, node.id
+                for token in tokens:
+                    if token.common["@status"] in statuses:
+                        passed += 1
+                        self._offer(target, token, source)
+            elif statuses is not None:
                 for token in tokens:
                     if token.common["@status"] in statuses:
                         passed += 1
