@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
@@ -27,13 +26,19 @@ if TYPE_CHECKING:
     from .plan import PlanNode
 
 
-@dataclass
 class Attempt:
-    status: str  # success | warning | failed | cancelled
-    rows: list[dict[str, Any]] = field(default_factory=list)
-    error: str | None = None
-    retryable: bool = True  # a property that cannot be resolved fails the same way every time
-    inputs: BaseModel | None = None  # the properties as resolved for the last attempt
+    """One attempt's outcome (a plain class: made once per instance, and a dataclass with a
+    default_factory cost twice as much)."""
+
+    __slots__ = ("error", "inputs", "retryable", "rows", "status")
+
+    def __init__(self, status: str, rows: list[dict[str, Any]] | None = None, error: str | None = None,
+                 retryable: bool = True) -> None:
+        self.status = status  # success | warning | failed | cancelled
+        self.rows: list[dict[str, Any]] = rows if rows is not None else []
+        self.error = error
+        self.retryable = retryable  # a property that cannot be resolved fails the same way every time
+        self.inputs: BaseModel | None = None  # the properties as resolved for the last attempt
 
 
 class InstanceContext:
