@@ -209,43 +209,58 @@ class Job:
 
     def _start_instance(self, node: PlanNode, path: PathContext | None) -> None:
         node.running += 1
-        number = node.started
-        node.started += 1
-        # The instance takes itself out of _tasks when it ends (no done-callback: one loop turn less
-        # per instance); _drain drops tasks cancelled before they began.
-        self._tasks.add(asyncio.get_running_loop().create_task(self._instance(node, path, number)))
+        # The task takes itself out of _tasks when it ends (no done-callback: one loop turn less);
+        # _drain drops tasks cancelled before they began.
+        self._tasks.add(asyncio.get_running_loop().create_task(self._instances(node, path)))
 
-    async def _instance(self, node: PlanNode, path: PathContext | None, number: int) -> None:
+    async def _instances(self, node: PlanNode, path: PathContext | None) -> None:
+        """One of the node's max_parallel slots: run an instance, then the node's queued ones in turn.
+        A queued instance starts the moment the slot frees, in the same task, as a hand-written loop
+        over a semaphore would — not a new task one loop turn later."""
         try:
-            if self.sinks:
-                self.emit(build(InstanceStarted,
-                    kind="instance_started", job_id=self.job_id, at=iso(now()), activity=node.id,
-                    name=node.name, instance=number))
-            if self.before_instance is not None:
-                await self.before_instance(pause_point(node, path, number))
-            attempt, attempts, started, finished = await execute(self, node, path)
-            common = common_data(node, attempt, attempts, started, finished)
-            node.instances.append(build(InstanceResult,
-                status=attempt.status, started_at=common["@started_at"],
-                finished_at=common["@finished_at"], rows=attempt.rows, error=attempt.error,
-                attempts=attempts))
-            if self.sinks:
-                self.emit(build(InstanceFinished,
-                    kind="instance_finished", job_id=self.job_id, at=common["@finished_at"],
-                    activity=node.id, name=node.name, instance=number, status=attempt.status,
-                    started_at=common["@started_at"], finished_at=common["@finished_at"],
-                    duration_s=common["@duration_s"], attempts=attempts, error=attempt.error,
-                    rows=attempt.rows, inputs=_inputs(attempt)))
-            if attempt.status != "cancelled" and not self.cancelled:
-                self._publish(node, attempt.status, attempt.rows, common, path)
+            while True:
+                number = node.started
+                node.started += 1
+                try:
+                    await self._instance(node, path, number)
+                finally:
+                    self._add_pending(node, -1)
+                if self.cancelled or not node.queue:
+                    return
+                path = node.queue.popleft()
+                if self._ready:
+                    self._settle()
+                # Let the rest of this loop turn run first (the other instances that ended with this
+                # one): the next wave then starts together, as new tasks would, not strung out.
+                await asyncio.sleep(0)
         finally:
             self._tasks.discard(asyncio.current_task())  # type: ignore[arg-type]
             node.running -= 1
-            if node.queue and not self.cancelled:
-                self._start_instance(node, node.queue.popleft())
-            self._add_pending(node, -1)
             if self._ready or not self.outstanding:
                 self._settle()
+
+    async def _instance(self, node: PlanNode, path: PathContext | None, number: int) -> None:
+        if self.sinks:
+            self.emit(build(InstanceStarted,
+                kind="instance_started", job_id=self.job_id, at=iso(now()), activity=node.id,
+                name=node.name, instance=number))
+        if self.before_instance is not None:
+            await self.before_instance(pause_point(node, path, number))
+        attempt, attempts, started, finished = await execute(self, node, path)
+        common = common_data(node, attempt, attempts, started, finished)
+        node.instances.append(build(InstanceResult,
+            status=attempt.status, started_at=common["@started_at"],
+            finished_at=common["@finished_at"], rows=attempt.rows, error=attempt.error,
+            attempts=attempts))
+        if self.sinks:
+            self.emit(build(InstanceFinished,
+                kind="instance_finished", job_id=self.job_id, at=common["@finished_at"],
+                activity=node.id, name=node.name, instance=number, status=attempt.status,
+                started_at=common["@started_at"], finished_at=common["@finished_at"],
+                duration_s=common["@duration_s"], attempts=attempts, error=attempt.error,
+                rows=attempt.rows, inputs=_inputs(attempt)))
+        if attempt.status != "cancelled" and not self.cancelled:
+            self._publish(node, attempt.status, attempt.rows, common, path)
 
     def _publish(self, node: PlanNode, status: str, rows: list[dict[str, Any]], common: dict[str, Any],
                  path: PathContext | None) -> None:
