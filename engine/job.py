@@ -92,6 +92,7 @@ class Job:
         self._ready: list[PlanNode] = []
         self._settling = False
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._closing: asyncio.Task[None] | None = None  # ends a cancelled job once its tasks have
         self._done = asyncio.Event()
         self._reported: set[tuple[str, str]] = set()
         self.started_at = now()
@@ -162,6 +163,13 @@ class Job:
         for child in self.children:
             child.cancel()
         self._settle()
+        # The job ends once every task has ended, even one cancelled before it began (its coroutine
+        # never ran, so the token it was given is still counted as pending).
+        self._closing = asyncio.get_running_loop().create_task(self._end_after_tasks())
+
+    async def _end_after_tasks(self) -> None:
+        await self._drain()
+        self._done.set()
 
     # -- counters -------------------------------------------------------------------------------
     def _add_pending(self, node: PlanNode, delta: int) -> None:
@@ -227,12 +235,15 @@ class Job:
                     self._add_pending(node, -1)
                 if self.cancelled or not node.queue:
                     return
-                path = node.queue.popleft()
                 if self._ready:
                     self._settle()
                 # Let the rest of this loop turn run first (the other instances that ended with this
-                # one): the next wave then starts together, as new tasks would, not strung out.
+                # one): the next wave then starts together, as new tasks would, not strung out. The
+                # token stays queued meanwhile, so a cancel in between drains it with the others.
                 await asyncio.sleep(0)
+                if self.cancelled or not node.queue:
+                    return
+                path = node.queue.popleft()
         finally:
             self._tasks.discard(asyncio.current_task())  # type: ignore[arg-type]
             node.running -= 1

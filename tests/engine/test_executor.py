@@ -134,6 +134,28 @@ async def test_cancel_mid_run(tmp_path: Path) -> None:
     assert events[-1].kind == "job_finished" and events[-1].status == "cancelled"  # type: ignore[attr-defined]
 
 
+async def test_cancel_between_two_queued_instances_ends_the_job(tmp_path: Path) -> None:
+    """A slot of max_parallel runs its queued instances in turn; a cancel that lands between two of
+    them (after one ends, before the next begins) must still end the job, with the rest not run."""
+    runbook = write_runbook(tmp_path, {"name": "Queue", "activities": [
+        {"id": "start", "type": "test.rows", "name": "Start", "properties": {"rows": _rows(4)}},
+        {"id": "each", "type": "test.echo", "name": "Each", "properties": {"value": "{{start.i}}"},
+         "run": {"max_parallel": 1}},
+    ], "links": [{"from": "start", "to": "each"}]})
+    handle: Any = None
+
+    def sink(event: Event) -> None:
+        if event.kind == "instance_finished" and event.activity == "each":  # type: ignore[attr-defined]
+            # Runs after the slot has finished this instance and yielded before the next one.
+            asyncio.get_running_loop().call_soon(handle.cancel)
+
+    handle = _engine().start(runbook, {}, [sink])
+    result = await asyncio.wait_for(handle.wait(), 5)
+    assert result.status == "cancelled"
+    each = result.activity("each")
+    assert each is not None and [i.status for i in each.instances] == ["success"]
+
+
 async def test_cancelling_the_awaiting_task_cancels_the_job(tmp_path: Path) -> None:
     runbook = _slow_runbook(tmp_path)
     events: list[Event] = []
