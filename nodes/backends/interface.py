@@ -31,6 +31,23 @@ STOP_FROM: dict[str, tuple[VmStatus, ...]] = {"shutdown": ("Running",), "turn_of
 STOP_TO: dict[str, VmStatus] = {"shutdown": "Stopped", "turn_off": "Stopped", "save": "Saved"}
 CUSTOM_PROPERTIES = range(1, 11)  # custom_property_1 .. custom_property_10, as SCVMM has them
 
+
+def refusal(action: Literal["start", "stop"], name: str, status: str, raw: str = "",
+            mode: str | None = None) -> str:
+    """Why a host refuses to start or stop a VM in this status, worded the same for every back-end
+    (`raw` is the back-end's own word, shown when it differs)."""
+    shown = f"{status} ({raw})" if raw and raw != status else status
+    if action == "start" and status == "Running":
+        return f"VM {name} is already Running"
+    if action == "stop" and status in ("Stopped", "Saved"):
+        return f"VM {name} is already {shown}"
+    if action == "stop" and status == "Paused" and mode == "shutdown":
+        return f"VM {name} is Paused: its guest cannot shut down (use turn_off or save)"
+    verb = "started" if action == "start" else "stopped"
+    if status in ("Starting", "Stopping"):
+        return f"VM {name} is {shown}: it cannot be {verb} until it settles"
+    return f"VM {name} is {shown}: it cannot be {verb}"
+
 # The reasons SCOM accepts for maintenance mode (Start-SCOMMaintenanceMode -Reason).
 MaintenanceReason = Literal[
     "PlannedOther", "UnplannedOther", "PlannedHardwareMaintenance", "UnplannedHardwareMaintenance",

@@ -16,7 +16,16 @@ from typing import Any, TypeVar
 from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_delay, wait_exponential
 
 from nodes.backends.blocking import BlockingCalls
-from nodes.backends.interface import STOP_FROM, BackendError, CheckpointRecord, StopMode, VmManager, VmRecord
+from nodes.backends.interface import (
+    STARTABLE,
+    STOP_FROM,
+    BackendError,
+    CheckpointRecord,
+    StopMode,
+    VmManager,
+    VmRecord,
+    refusal,
+)
 
 from . import states
 from .metadata import NAMESPACE, parse_properties
@@ -176,11 +185,8 @@ class LibvirtBackend(VmManager):
             domain = self._find(connection, vm, operation)
             before = self._record(domain, operation)
             name = before.vm_name
-            if before.status == "Running":
-                raise self._error(operation, f"VM {name} is already Running", name)
-            if before.status not in ("Stopped", "Saved", "Paused"):
-                raise self._error(operation, f"VM {name} is {before.status} ({before.raw_status}): only a "
-                                             f"Stopped, Saved or Paused VM can be started", name)
+            if before.status not in STARTABLE:
+                raise self._error(operation, refusal("start", name, before.status, before.raw_status), name)
             with self._libvirt_errors(operation, name):
                 if before.status == "Paused":
                     domain.resume()
@@ -197,13 +203,8 @@ class LibvirtBackend(VmManager):
             before = self._record(domain, operation)
             name = before.vm_name
             if before.status not in _STOP_FROM[mode]:
-                if before.status in ("Stopped", "Saved"):
-                    why = f"VM {name} is already {before.status}"
-                elif before.status == "Paused":
-                    why = f"VM {name} is Paused: its guest cannot shut down (use turn_off or save)"
-                else:
-                    why = f"VM {name} is {before.status} ({before.raw_status}): it cannot be stopped"
-                raise self._error(operation, why, name)
+                raise self._error(operation, refusal("stop", name, before.status, before.raw_status, mode),
+                                  name)
             with self._libvirt_errors(operation, name):
                 if mode == "turn_off":
                     domain.destroy()

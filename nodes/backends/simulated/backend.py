@@ -25,6 +25,7 @@ from nodes.backends.interface import (
     VmManager,
     VmRecord,
     iso_utc,
+    refusal,
     utc_now,
 )
 
@@ -142,11 +143,8 @@ class SimulatedBackend(VmManager, MaintenanceSystem):
 
     async def start_vm(self, vm: str) -> VmRecord:
         def start(found: LabVm) -> VmRecord:
-            if found.status == "Running":
-                raise self._error("start", f"VM {found.name} is already Running", found.name)
             if found.status not in STARTABLE:
-                raise self._error("start", f"VM {found.name} is {found.status}: it cannot be started "
-                                           f"until it settles", found.name)
+                raise self._error("start", refusal("start", found.name, found.status), found.name)
             found.status = "Running"
             return vm_record(found)
         return await self._change_vm("start", vm, start)
@@ -154,13 +152,7 @@ class SimulatedBackend(VmManager, MaintenanceSystem):
     async def stop_vm(self, vm: str, mode: StopMode = "shutdown") -> VmRecord:
         def stop(found: LabVm) -> VmRecord:
             if found.status not in STOP_FROM[mode]:
-                if found.status in ("Stopped", "Saved"):
-                    why = f"VM {found.name} is already {found.status}"
-                elif found.status == "Paused":
-                    why = f"VM {found.name} is Paused: its guest cannot shut down (use turn_off or save)"
-                else:
-                    why = f"VM {found.name} is {found.status}: it cannot be stopped"
-                raise self._error("stop", why, found.name)
+                raise self._error("stop", refusal("stop", found.name, found.status, mode=mode), found.name)
             found.status = STOP_TO[mode]  # type: ignore[assignment]
             return vm_record(found)
         return await self._change_vm("stop", vm, stop)

@@ -18,6 +18,7 @@ from nodes.backends.interface import (
     VmManager,
     VmRecord,
     VmStatus,
+    refusal,
 )
 
 from .remote import Explain, PowerShellBackend
@@ -143,15 +144,4 @@ class WinRmVmManager(PowerShellBackend, VmManager):
         return explain
 
     def _wrong_state(self, name: str, raw: str, action: str, mode: StopMode | None) -> str:
-        status = self.status(raw)
-        shown = status if raw == status else f"{status} ({raw})"
-        if action == "start" and status == "Running":
-            return f"VM {name} is already Running"
-        if action == "stop" and status in ("Stopped", "Saved"):
-            return f"VM {name} is already {shown}"
-        if action == "stop" and status == "Paused" and mode == "shutdown":
-            return f"VM {name} is Paused: its guest cannot shut down (use turn_off or save)"
-        verb = "started" if action == "start" else "stopped"
-        if status in ("Starting", "Stopping"):
-            return f"VM {name} is {shown}: it cannot be {verb} until it settles"
-        return f"VM {name} is {shown}: it cannot be {verb}"
+        return refusal("start" if action == "start" else "stop", name, self.status(raw), raw, mode)
