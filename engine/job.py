@@ -71,6 +71,23 @@ def _inputs(attempt: Attempt) -> dict[str, Any]:
     return attempt.inputs.model_dump(mode="json") if attempt.inputs is not None else {}
 
 
+class Finished:
+    """An instance that has ended and is not yet recorded or published (Job._defer_finish)."""
+
+    __slots__ = ("_common", "attempt", "attempts", "finished", "node", "path", "started")
+
+    def __init__(self, node: PlanNode, path: PathContext | None, attempt: Attempt, attempts: int,
+                 started: float, finished: float) -> None:
+        self.node, self.path, self.attempt, self.attempts = node, path, attempt, attempts
+        self.started, self.finished = started, finished
+        self._common: dict[str, Any] | None = None
+
+    def common(self) -> dict[str, Any]:
+        if self._common is None:
+            self._common = common_data(self.node, self.attempt, self.attempts, self.started, self.finished)
+        return self._common
+
+
 class Job:
     def __init__(self, engine: Engine, runbook: Runbook, compiled: CompiledGraph, parameters: dict[str, Any],
                  sinks: list[EventSink], *, parent_job_id: str | None = None, depth: int = 0,
@@ -90,6 +107,8 @@ class Job:
         self.cancelled = False
         self.outstanding = 0
         self._ready: list[PlanNode] = []
+        self._finishing: list[Finished] = []  # ended instances waiting to be recorded (_defer_finish)
+        self._finish_armed = False
         self._settling = False
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closing: asyncio.Task[None] | None = None  # ends a cancelled job once its tasks have
@@ -139,6 +158,7 @@ class Job:
         except asyncio.CancelledError:
             self.cancel()
             await self._drain()
+            self._finish_deferred()
             raise
         for child in self.children:
             await child.wait()
@@ -169,6 +189,7 @@ class Job:
 
     async def _end_after_tasks(self) -> None:
         await self._drain()
+        self._finish_deferred()  # the instances that ended before the cancel are in the result
         self._done.set()
 
     # -- counters -------------------------------------------------------------------------------
@@ -230,13 +251,13 @@ class Job:
                 number = node.started
                 node.started += 1
                 try:
-                    await self._instance(node, path, number)
-                finally:
+                    finished = await self._run_instance(node, path, number)
+                except BaseException:
                     self._add_pending(node, -1)
+                    raise
+                self._defer_finish(finished)
                 if self.cancelled or not node.queue:
                     return
-                if self._ready:
-                    self._settle()
                 # Let the rest of this loop turn run first (the other instances that ended with this
                 # one): the next wave then starts together, as new tasks would, not strung out. The
                 # token stays queued meanwhile, so a cancel in between drains it with the others.
@@ -250,7 +271,7 @@ class Job:
             if self._ready or not self.outstanding:
                 self._settle()
 
-    async def _instance(self, node: PlanNode, path: PathContext | None, number: int) -> None:
+    async def _run_instance(self, node: PlanNode, path: PathContext | None, number: int) -> Finished:
         if self.sinks:
             self.emit(build(InstanceStarted,
                 kind="instance_started", job_id=self.job_id, at=iso(now()), activity=node.id,
@@ -258,20 +279,50 @@ class Job:
         if self.before_instance is not None:
             await self.before_instance(pause_point(node, path, number))
         attempt, attempts, started, finished = await execute(self, node, path)
-        common = common_data(node, attempt, attempts, started, finished)
-        node.instances.append(build(InstanceResult,
-            status=attempt.status, started_at=common["@started_at"],
-            finished_at=common["@finished_at"], rows=attempt.rows, error=attempt.error,
-            attempts=attempts))
-        if self.sinks:
+        done = Finished(node, path, attempt, attempts, started, finished)
+        if self.sinks:  # watchers hear of the end at once, before the slot's next instance starts
+            common = done.common()
             self.emit(build(InstanceFinished,
                 kind="instance_finished", job_id=self.job_id, at=common["@finished_at"],
                 activity=node.id, name=node.name, instance=number, status=attempt.status,
                 started_at=common["@started_at"], finished_at=common["@finished_at"],
                 duration_s=common["@duration_s"], attempts=attempts, error=attempt.error,
                 rows=attempt.rows, inputs=_inputs(attempt)))
+        return done
+
+    # -- after an instance ----------------------------------------------------------------------
+    def _defer_finish(self, done: Finished) -> None:
+        """Record and publish a finished instance two loop turns later, once the wave it ended with
+        has started its next instances: a slot's next call to the back-end does not wait behind
+        the bookkeeping of fifty others. The node stays pending meanwhile, so no junction below it
+        can resolve early."""
+        self._finishing.append(done)
+        if not self._finish_armed:
+            self._finish_armed = True
+            loop = asyncio.get_running_loop()
+            loop.call_soon(loop.call_soon, self._finish_deferred)
+
+    def _finish_deferred(self) -> None:
+        self._finish_armed = False
+        finishing, self._finishing = self._finishing, []
+        for done in finishing:
+            try:
+                self._finish(done)
+            except Exception as exc:  # an engine bug: say so, and let the rest of the job go on
+                self.log(f"recording an instance failed: {type(exc).__name__}: {exc}", "error",
+                         done.node.id)
+            self._add_pending(done.node, -1)
+        self._settle()
+
+    def _finish(self, done: Finished) -> None:
+        node, attempt = done.node, done.attempt
+        common = done.common()
+        node.instances.append(build(InstanceResult,
+            status=attempt.status, started_at=common["@started_at"],
+            finished_at=common["@finished_at"], rows=attempt.rows, error=attempt.error,
+            attempts=done.attempts))
         if attempt.status != "cancelled" and not self.cancelled:
-            self._publish(node, attempt.status, attempt.rows, common, path)
+            self._publish(node, attempt.status, attempt.rows, common, done.path)
 
     def _publish(self, node: PlanNode, status: str, rows: list[dict[str, Any]], common: dict[str, Any],
                  path: PathContext | None) -> None:
