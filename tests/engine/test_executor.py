@@ -156,6 +156,25 @@ async def test_cancel_between_two_queued_instances_ends_the_job(tmp_path: Path) 
     assert each is not None and [i.status for i in each.instances] == ["success"]
 
 
+async def test_a_slot_starts_its_next_instance_before_the_ended_one_is_passed_on(tmp_path: Path) -> None:
+    """The critical path first: when an instance ends, its slot's next queued instance starts before
+    the ended one's rows go down the link (they follow two loop turns later), and the result still
+    holds every instance in the order they ended."""
+    runbook = write_runbook(tmp_path, {"name": "Order", "activities": [
+        {"id": "start", "type": "test.rows", "name": "Start", "properties": {"rows": _rows(2)}},
+        {"id": "first", "type": "test.echo", "name": "First", "properties": {"value": "{{start.i}}"},
+         "run": {"max_parallel": 1}},
+        {"id": "second", "type": "test.echo", "name": "Second", "properties": {"value": "{{first.value}}"}},
+    ], "links": [{"from": "start", "to": "first"}, {"from": "first", "to": "second"}]})
+    events: list[Event] = []
+    result = await _engine().run(runbook, {}, [events.append])
+    assert result.status == "success"
+    started = [(e.activity, e.instance) for e in events if e.kind == "instance_started"]  # type: ignore[attr-defined]
+    assert started.index(("first", 1)) < started.index(("second", 0))
+    second = result.activity("second")
+    assert second is not None and [i.rows[0]["value"] for i in second.instances] == [0, 1]
+
+
 async def test_cancelling_the_awaiting_task_cancels_the_job(tmp_path: Path) -> None:
     runbook = _slow_runbook(tmp_path)
     events: list[Event] = []
