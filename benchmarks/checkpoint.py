@@ -3,6 +3,7 @@
     python benchmarks/checkpoint.py            # a 1,000-VM lab
     python benchmarks/checkpoint.py --quick    # a 200-VM lab, for a smoke run
     python benchmarks/checkpoint.py --cpu      # CPU per operation, engine vs hand-written, no latency
+    python benchmarks/checkpoint.py --phases   # each stretch between the barriers, each side
     python benchmarks/checkpoint.py --instructions   # instructions on the event loop, by valgrind
 
 resources/examples/vm-checkpoint.json runs on a generated simulated lab: every VM in batch 1 (custom
@@ -29,14 +30,18 @@ import asyncio
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 # Run as a script, this file's folder comes first on sys.path and benchmarks/engine.py would shadow the
 # engine package: drop it.
@@ -185,6 +190,74 @@ async def main_async(vms: int, registry: Registry, book: Runbook) -> None:
           + ", ".join(f"{e:.3f} / {b:.3f} s" for e, b, _ in pairs))
 
 
+# The runbook's three stretches between barriers: (first operation called, last operation returned).
+PHASES = {"maintenance and stop": ("start_maintenance", "stop_vm"),
+          "checkpoints": ("new_checkpoint", "new_checkpoint"),
+          "start and end of maintenance": ("start_vm", "stop_maintenance")}
+
+
+@contextmanager
+def timed_operations() -> Iterator[dict[str, list[tuple[float, float]]]]:
+    """While inside, each SimulatedBackend call of an operation in PHASES records its (start, end)."""
+    spans: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    originals = {name: getattr(SimulatedBackend, name) for pair in PHASES.values() for name in pair}
+
+    def timed(name: str, original: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+        async def call(self: SimulatedBackend, *args: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return await original(self, *args)
+            finally:
+                spans[name].append((started, time.perf_counter()))
+        return call
+
+    for name, original in originals.items():
+        setattr(SimulatedBackend, name, timed(name, original))
+    try:
+        yield spans
+    finally:
+        for name, original in originals.items():
+            setattr(SimulatedBackend, name, original)
+
+
+def wave_period(spans: list[tuple[float, float]]) -> float:
+    """The median time from one wave's end to the next: calls that end together (the lab writes a
+    wave at once) are one wave, and waves end 50 ms apart or more."""
+    ends = sorted(end for _, end in spans)
+    wave_ends = [ends[0]] + [b for a, b in pairwise(ends) if b - a > 0.01]
+    return statistics.median(b - a for a, b in pairwise(wave_ends))
+
+
+async def phases_async(vms: int, registry: Registry, book: Runbook) -> None:
+    """How long each stretch between the runbook's barriers takes on each side, and the period of the
+    checkpoint waves (one activity, vms / max_parallel waves): where the engine's time goes."""
+    lab = generated_lab(vms)
+    running = sum(vm.status == "Running" for vm in lab.vms)
+    sides = ("engine", "hand-written")
+    measured: dict[str, dict[str, list[float]]] = {side: defaultdict(list) for side in sides}
+    writes = count_lab_writes()
+    for _ in range(PAIRS):
+        for side, run in (("hand-written", baseline_run),
+                          ("engine", lambda path: engine_run(path, registry, book, vms, running))):
+            writes.clear()
+            with timed_operations() as spans:
+                await with_fresh_lab(lab, run)
+            measured[side]["writes"].append(len(writes))
+            for phase, (first, last) in PHASES.items():
+                measured[side][phase].append(max(end for _, end in spans[last])
+                                             - min(start for start, _ in spans[first]))
+            measured[side]["wave"].append(wave_period(spans["new_checkpoint"]))
+    engine, baseline = ({key: statistics.median(values) for key, values in measured[side].items()}
+                        for side in sides)
+    print(f"stretches between the barriers on a {vms:,}-VM lab, median of {PAIRS} runs each, engine / "
+          f"hand-written: " + "; ".join(f"{phase} {engine[phase]:.3f} / {baseline[phase]:.3f} s"
+                                        for phase in PHASES))
+    print(f"checkpoint waves ({MAX_PARALLEL} calls each), median time from one wave's end to the next: "
+          f"engine {engine['wave'] * 1e3:.1f} ms, hand-written {baseline['wave'] * 1e3:.1f} ms "
+          f"(+{(engine['wave'] - baseline['wave']) * 1e3:.1f} ms); lab writes a run: engine "
+          f"{engine['writes']:.0f}, hand-written {baseline['writes']:.0f}")
+
+
 async def cpu_async(vms: int, registry: Registry, book: Runbook) -> None:
     """Both sides on an instant lab (time_scale 0), timed by process CPU time: what the engine adds per
     operation, steadier than wall-clock ratios on a shared machine. Best of 7 runs each."""
@@ -286,6 +359,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a 200-VM lab, for a smoke run")
     parser.add_argument("--cpu", action="store_true", help="CPU per operation on an instant lab")
+    parser.add_argument("--phases", action="store_true",
+                        help="how long each stretch between the runbook's barriers takes, each side")
     parser.add_argument("--instructions", action="store_true",
                         help="instructions per operation on an instant 200-VM lab, counted by valgrind")
     parser.add_argument("--repeat", nargs=3, metavar=("SIDE", "RUNS", "VMS"), help=argparse.SUPPRESS)
@@ -301,7 +376,7 @@ def main() -> None:
         side, runs, vms = args.repeat
         asyncio.run(repeat_instant(side, int(runs), int(vms), registry, book))
         return
-    run = cpu_async if args.cpu else main_async
+    run = cpu_async if args.cpu else phases_async if args.phases else main_async
     asyncio.run(run(200 if args.quick else 1_000, registry, book))
 
 
