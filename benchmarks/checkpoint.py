@@ -235,12 +235,10 @@ async def phases_async(vms: int, registry: Registry, book: Runbook) -> None:
     running = sum(vm.status == "Running" for vm in lab.vms)
     sides = ("engine", "hand-written")
     measured: dict[str, dict[str, list[float]]] = {side: defaultdict(list) for side in sides}
-    writes = count_lab_writes()
     for _ in range(PAIRS):
         for side, run in (("hand-written", baseline_run),
                           ("engine", lambda path: engine_run(path, registry, book, vms, running))):
-            writes.clear()
-            with timed_operations() as spans:
+            with timed_operations() as spans, counted_lab_writes() as writes:
                 await with_fresh_lab(lab, run)
             measured[side]["writes"].append(len(writes))
             for phase, (first, last) in PHASES.items():
@@ -286,18 +284,18 @@ async def repeat_instant(side: str, runs: int, vms: int, registry: Registry, boo
     lab = generated_lab(vms)
     lab.time_scale = 0.0
     running = sum(vm.status == "Running" for vm in lab.vms)
-    writes = count_lab_writes()
+    run = baseline_run if side != "engine" else (
+        lambda path: engine_run(path, registry, book, vms, running))
     for _ in range(runs):
-        writes.clear()
-        if side == "engine":
-            await with_fresh_lab(lab, lambda path: engine_run(path, registry, book, vms, running))
-        else:
-            await with_fresh_lab(lab, baseline_run)
+        with counted_lab_writes() as writes:
+            await with_fresh_lab(lab, run)
     print(len(writes))  # the lab writes of the last run
 
 
-def count_lab_writes() -> list[Path]:
-    """From now on, every write of a lab file is listed (the store writes through lab.write_atomically)."""
+@contextmanager
+def counted_lab_writes() -> Iterator[list[Path]]:
+    """While inside, every write of a lab file is listed (the store writes through
+    lab.write_atomically)."""
     written: list[Path] = []
     write = lab_module.write_atomically
 
@@ -306,7 +304,10 @@ def count_lab_writes() -> list[Path]:
         write(path, text)
 
     lab_module.write_atomically = counted
-    return written
+    try:
+        yield written
+    finally:
+        lab_module.write_atomically = write
 
 
 def count_instructions(vms: int) -> None:

@@ -128,6 +128,8 @@ def scheduler(args: argparse.Namespace) -> int:
         for name, handler in signals:
             sig = getattr(signal, name, None)
             if sig is not None:
+                # No signal handlers on Windows event loops (NotImplementedError) or outside the
+                # main thread (RuntimeError, ValueError): the scheduler then stops by Ctrl+C alone.
                 with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                     loop.add_signal_handler(sig, handler)
         await runner.run(stop)
