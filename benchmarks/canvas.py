@@ -55,10 +55,10 @@ from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from designer.main_window import MainWindow  # noqa: E402
+from engine.config.registry import Registry  # noqa: E402
 from engine.errors import RunbookError  # noqa: E402
-from engine.fileio import load_runbook, save_runbook  # noqa: E402
-from engine.model import Runbook  # noqa: E402
-from engine.registry import Registry  # noqa: E402
+from engine.format.fileio import load_runbook, save_runbook  # noqa: E402
+from engine.format.model import Runbook  # noqa: E402
 
 X_STEP, Y_STEP = 240, 100  # grid of the generated runbooks (a box is 168 x 60)
 PAN_STEP = 40  # px per frame

@@ -49,7 +49,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
 from engine import Config, Connection, Engine, Registry, Runbook, load_runbook  # noqa: E402
-from engine.config import EngineSettings  # noqa: E402
+from engine.config.settings import EngineSettings  # noqa: E402
 from engine.gcpolicy import settle_for_jobs  # noqa: E402
 from nodes.backends.interface import VmRecord  # noqa: E402
 from nodes.backends.simulated import lab as lab_module  # noqa: E402

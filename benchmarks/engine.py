@@ -34,8 +34,8 @@ HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
 from engine import Engine, Runbook, load_runbook  # noqa: E402
+from engine.config.registry import Registry  # noqa: E402
 from engine.gcpolicy import paused_gc, settle_for_jobs  # noqa: E402
-from engine.registry import Registry  # noqa: E402
 from nodes.core import PACK as CORE_PACK  # noqa: E402
 
 _spec = importlib.util.spec_from_file_location("bench_pack", HERE / "bench_pack.py")

@@ -27,7 +27,7 @@ from PySide6.QtCore import QElapsedTimer, QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from designer.main_window import MainWindow  # noqa: E402
-from engine.config import Config, Connection  # noqa: E402
+from engine.config.settings import Config, Connection  # noqa: E402
 from engine.gcpolicy import settle_for_jobs  # noqa: E402
 from nodes.backends.simulated.lab import Lab, LabVm, Latency, dump_lab  # noqa: E402
 

@@ -9,9 +9,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from engine.document import Document
-from engine.model import FORMAT, Activity, Link, Note
-from engine.templates import rename_references
+from engine.format.document import Document
+from engine.format.model import FORMAT, Activity, Link, Note
+from engine.format.templates import rename_references
 
 MIME = "application/x-interlock-fragment"
 PASTE_OFFSET = 40

@@ -8,8 +8,8 @@ from typing import Any
 
 from PySide6.QtGui import QUndoCommand
 
-from engine.document import Document, LinkKey
-from engine.model import Activity, Link, Note
+from engine.format.document import Document, LinkKey
+from engine.format.model import Activity, Link, Note
 
 Position = tuple[int, int]
 

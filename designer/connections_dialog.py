@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.config import Config
-from engine.connections import Connections, test_connection
+from engine.config.connections import Connections, test_connection
+from engine.config.settings import Config
 from engine.errors import ConfigError, InterlockError
 
 COLUMNS = ("Connection", "Kind", "Where", "Test")

@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 import sys
 
-from engine.model import Runbook
-from engine.registry import Registry
+from engine.config.registry import Registry
+from engine.format.model import Runbook
 
 MARGIN = 30
 PNG_SCALE = 2.0  # sharp on high-density screens and in documents
@@ -32,7 +32,7 @@ def render_image(runbook: Runbook, fmt: str, registry: Registry | None = None) -
     from PySide6.QtGui import QImage, QPainter
     from PySide6.QtSvg import QSvgGenerator
 
-    from engine.document import Document
+    from engine.format.document import Document
 
     from .canvas.scene import RunbookScene
     from .canvas.style import BACKGROUND

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from engine.config.registry import Registry
 from engine.errors import RunbookError
-from engine.fileio import load_runbook
-from engine.model import Runbook
-from engine.registry import Registry
+from engine.format.fileio import load_runbook
+from engine.format.model import Runbook
 
 
 def open_for_editing(path: str | Path, registry: Registry) -> tuple[Runbook, bool]:

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.history import HistoryError, HistoryStore, JobSummary
+from engine.history import HistoryError, JobSummary, open_history
 
 JOB_ROLE = Qt.ItemDataRole.UserRole
 STATUSES = ("", "success", "warning", "failed", "cancelled", "running")
@@ -54,7 +54,7 @@ class HistoryPanel(QWidget):
 
     def refresh(self) -> None:
         try:
-            with HistoryStore() as store:
+            with open_history() as store:
                 jobs = store.jobs(limit=200, runbook=self.runbook.text().strip() or None,
                                   status=self.status.currentData() or None)
         except HistoryError as exc:

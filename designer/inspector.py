@@ -25,11 +25,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.document import Document, LinkKey, changed_copy
+from engine.config.registry import Registry
 from engine.errors import InterlockError
-from engine.model import Activity, Flatten, Link, RunBehaviour
-from engine.registry import Registry
-from engine.schedules import load_schedules
+from engine.format.document import Document, LinkKey, changed_copy
+from engine.format.model import Activity, Flatten, Link, RunBehaviour
+from engine.schedule.schedules import load_schedules
 
 from .canvas import style
 from .links.editor import JunctionEditor

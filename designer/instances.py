@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.events import InstanceFinished
-from engine.job import PausePoint
+from engine.run.events import InstanceFinished
+from engine.run.job import PausePoint
 
 
 def _cell(value: Any) -> QTableWidgetItem:

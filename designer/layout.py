@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import networkx as nx
 
-from engine.model import Runbook
+from engine.format.model import Runbook
 
 COLUMN = 220  # room for a node (168) and its links
 ROW = 100

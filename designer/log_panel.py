@@ -10,7 +10,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
 from engine.cli.progress import plain_line
-from engine.events import Event
+from engine.run.events import Event
 
 COLUMNS = ("Time", "Activity", "Level", "Message")
 LEVELS = ("info", "warning", "error")

@@ -21,15 +21,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.config import load_config
-from engine.connections import Connections
-from engine.document import Document
+from engine.config.connections import Connections
+from engine.config.registry import Registry
+from engine.config.settings import load_config
 from engine.errors import InterlockError, RunbookError
-from engine.executor import Engine
-from engine.fileio import save_runbook
-from engine.history import HistoryStore
-from engine.model import Activity, Link, Note, Runbook
-from engine.registry import Registry
+from engine.format.document import Document
+from engine.format.fileio import save_runbook
+from engine.format.model import Activity, Link, Note, Runbook
+from engine.history import open_history
+from engine.run.executor import Engine
 
 from . import clipboard, commands
 from .canvas.scene import RunbookScene
@@ -314,7 +314,7 @@ class MainWindow(QMainWindow):
 
     def export_image(self) -> None:
         """A picture (PNG, SVG) drawn by the canvas, or the graph as DOT or Mermaid text."""
-        from engine.export import render_text
+        from engine.format.export import render_text
 
         from .export import render_image  # Qt rendering code, only loaded when used
 
@@ -335,7 +335,7 @@ class MainWindow(QMainWindow):
 
     def export_headless(self) -> None:
         from engine.bundle import export_for_headless_run
-        from engine.config import load_config
+        from engine.config.settings import load_config
 
         if (self.path is None or not self.undo_stack.isClean()) and not self.save():
             return  # what is exported is the file on disk: save first
@@ -550,7 +550,7 @@ class MainWindow(QMainWindow):
         return dialog
 
     def _schedules_file(self) -> Path:
-        from engine.schedules import find_schedules
+        from engine.schedule.schedules import find_schedules
 
         config_path = self.config_path()
         return find_schedules(None, Path(config_path) if config_path else load_config(None).source)
@@ -578,7 +578,7 @@ class MainWindow(QMainWindow):
     def open_history_job(self, job_id: str) -> bool:
         """Paint a past job onto the canvas (opening its runbook file first if another is open)."""
         try:
-            with HistoryStore() as store:
+            with open_history() as store:
                 stored = store.job(job_id)
             path = stored.summary.path
             if path and (self.path is None or Path(path).resolve() != self.path):

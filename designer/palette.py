@@ -7,7 +7,7 @@ from PySide6.QtCore import QMimeData, Qt, Signal
 from PySide6.QtGui import QDrag, QIcon
 from PySide6.QtWidgets import QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
-from engine.registry import Registry
+from engine.config.registry import Registry
 
 from .canvas import style
 from .canvas.view import ACTIVITY_MIME

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from designer.links.rows import ConditionTable
 from designer.links.summary import condition_text
-from engine.model import Flatten, RunBehaviour
+from engine.format.model import Flatten, RunBehaviour
 
 
 def _seconds(maximum: float = 86400.0) -> QDoubleSpinBox:

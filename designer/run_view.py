@@ -12,15 +12,15 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from engine.config import Config
-from engine.document import Document
+from engine.config.registry import Registry
+from engine.config.settings import Config
 from engine.errors import InterlockError
-from engine.events import Event, InstanceFinished
-from engine.executor import Engine, JobHandle
-from engine.history import HistoryError, HistoryStore, StoredJob
-from engine.progress import ProgressCounts
-from engine.registry import Registry
-from engine.result import JobResult
+from engine.format.document import Document
+from engine.history import HistoryError, RunHistory, StoredJob, open_history
+from engine.run.events import Event, InstanceFinished
+from engine.run.executor import Engine, JobHandle
+from engine.run.progress import ProgressCounts
+from engine.run.result import JobResult
 
 from .canvas.scene import RunbookScene
 from .tester import Tester
@@ -68,7 +68,7 @@ class RunController(QObject):
         engine = Engine(self.config, self.registry)
         junctions = {a.id for a in runbook.activities if a.type in engine.junction_types()}
         counts = ProgressCounts(runbook, junctions, engine.subject_fields(runbook))
-        store = HistoryStore()
+        store = open_history()
         # The history is written by its own thread: a batch of 500 events committed to SQLite on the
         # event loop stalled the window for ~100 ms (benchmarks/live.py).
         writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="interlock-history")
@@ -135,7 +135,7 @@ class RunController(QObject):
             self.events.emit(batch)
             self.progressed.emit(self.counts)
 
-    async def _finish(self, handle: JobHandle, store: HistoryStore, writer: ThreadPoolExecutor) -> None:
+    async def _finish(self, handle: JobHandle, store: RunHistory, writer: ThreadPoolExecutor) -> None:
         loop = asyncio.get_running_loop()
 
         def save(result: JobResult | None) -> None:

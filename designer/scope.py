@@ -3,10 +3,10 @@ cut at junctions), for the property form's picker and the condition editors."""
 
 from __future__ import annotations
 
-from engine.graph import compiled_for
-from engine.model import Runbook
-from engine.registry import Registry
-from engine.validate import COMMON_FIELDS
+from engine.config.registry import Registry
+from engine.format.graph import compiled_for
+from engine.format.model import Runbook
+from engine.format.validate import COMMON_FIELDS
 
 from .subscriptions import ScopeField
 

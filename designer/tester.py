@@ -9,7 +9,7 @@ import asyncio
 
 from PySide6.QtCore import QObject, Signal
 
-from engine.job import PausePoint
+from engine.run.job import PausePoint
 
 
 class Tester(QObject):

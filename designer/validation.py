@@ -9,11 +9,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from engine.document import Change, Document
+from engine.config.registry import Registry
 from engine.errors import Problem
-from engine.fileio import dumps_runbook
-from engine.registry import Registry
-from engine.validate import check_document
+from engine.format.document import Change, Document
+from engine.format.fileio import dumps_runbook
+from engine.format.validate import check_document
 
 DEBOUNCE_MS = 250
 

@@ -4,7 +4,8 @@ Qt-free: it imports neither the designer nor any activity pack; packs arrive thr
 """
 
 from .activity import ActivityType, Pack, RunContext
-from .config import Config, Connection, load_config
+from .config.registry import Registry
+from .config.settings import Config, Connection, load_config
 from .errors import (
     ActivityError,
     ConfigError,
@@ -14,13 +15,12 @@ from .errors import (
     Problem,
     RunbookError,
 )
-from .events import Event
-from .executor import Engine, JobHandle
-from .fileio import dumps_runbook, load_runbook, save_runbook, validate_file
-from .model import Activity, Link, Runbook
+from .format.fileio import dumps_runbook, load_runbook, save_runbook, validate_file
+from .format.model import Activity, Link, Runbook
 from .parameters import Parameter
-from .registry import Registry
-from .result import JobResult
+from .run.events import Event
+from .run.executor import Engine, JobHandle
+from .run.result import JobResult
 
 __all__ = [
     "Activity", "ActivityError", "ActivityType", "Config", "ConfigError", "Connection", "Engine", "Event",

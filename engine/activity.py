@@ -51,7 +51,7 @@ class RunContext(Protocol):
         """Run a child runbook (path relative to this runbook's file); its job result as a dict."""
 
     def connection(self, name: str) -> Any:
-        """The back-end object of a named connection (engine.connections); ConfigError when the
+        """The back-end object of a named connection (engine.config.connections); ConfigError when the
         connection is not configured or its keys are wrong."""
 
 

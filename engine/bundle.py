@@ -9,11 +9,11 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import Config
+from .config.registry import Registry
+from .config.settings import Config
 from .errors import RunbookError
-from .executor import Engine
-from .fileio import load_runbook
-from .registry import Registry
+from .format.fileio import load_runbook
+from .run.executor import Engine
 
 CONFIG_NAME = "interlock.toml"
 README_NAME = "RUN.md"

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from engine import Engine
-from engine.config import Config, Connection, EngineSettings
-from engine.registry import Registry
+from engine.config.registry import Registry
+from engine.config.settings import Config, Connection, EngineSettings
 from nodes.backends.simulated.lab import Lab
 
 LabFactory = Callable[..., Path]

@@ -12,10 +12,10 @@ from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene, QGraphicsSceneMouseEvent
 
 from designer.links.summary import link_kind, link_summary
-from engine.document import Change, Document
+from engine.config.registry import Registry
 from engine.errors import Problem
-from engine.progress import ActivityCounts, ProgressCounts
-from engine.registry import Registry
+from engine.format.document import Change, Document
+from engine.run.progress import ActivityCounts, ProgressCounts
 
 from . import style
 from .activity_item import ActivityItem

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.model import Link
+from engine.format.model import Link
 
 from .rows import ConditionTable, Field, StatusRow
 

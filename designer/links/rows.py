@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.model import STATUSES, StatusCondition
-from engine.templates import as_text, parse
+from engine.format.model import STATUSES, StatusCondition
+from engine.format.templates import as_text, parse
 
 from .summary import NO_VALUE_OPS, OPERATOR_WORDS, STATUS_WORDS
 

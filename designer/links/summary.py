@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from engine.model import DataCondition, Link, StatusCondition
-from engine.templates import Reference, as_text, parse
+from engine.format.model import DataCondition, Link, StatusCondition
+from engine.format.templates import Reference, as_text, parse
 
 SUMMARY_LIMIT = 60
 

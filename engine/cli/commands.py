@@ -11,12 +11,12 @@ from typing import Any
 
 from rich.console import Console
 
+from ..config.registry import Registry
 from ..errors import InterlockError
-from ..export import TEXT_FORMATS, render_text
-from ..fileio import load_runbook, validate_file
-from ..history import HistoryStore, StoredJob
+from ..format.export import TEXT_FORMATS, render_text
+from ..format.fileio import load_runbook, validate_file
+from ..history import StoredJob, open_history
 from ..paths import history_path
-from ..registry import Registry
 from .render import history_table, print_job
 
 EXPORTER_GROUP = "interlock.exporters"
@@ -50,7 +50,7 @@ def history(args: argparse.Namespace) -> int:
     if not history_path().exists():  # nothing ran yet: say so without creating the database
         jobs = []
     else:
-        with HistoryStore() as store:
+        with open_history() as store:
             jobs = store.jobs(limit=args.limit, runbook=args.runbook, status=args.status)
     if args.json:
         print(json.dumps([job.model_dump(mode="json") for job in jobs], indent=2, ensure_ascii=False))
@@ -64,7 +64,7 @@ def history(args: argparse.Namespace) -> int:
 def show(args: argparse.Namespace) -> int:
     if not history_path().exists():
         raise InterlockError(f'no job "{args.job}": nothing has been recorded yet in {history_path()}')
-    with HistoryStore() as store:
+    with open_history() as store:
         stored = store.job(args.job)
     if args.json:
         print(json.dumps(job_document(stored), indent=2, ensure_ascii=False))
@@ -125,7 +125,7 @@ def _external_export(runbook: Any, fmt: str) -> bytes:
 
 def bundle(args: argparse.Namespace) -> int:
     from ..bundle import export_for_headless_run
-    from ..config import load_config
+    from ..config.settings import load_config
 
     output = Path(args.output)
     if output.exists() and any(output.iterdir()):

@@ -11,10 +11,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ..config import load_config
-from ..connections import Connections, test_connection
+from ..config.connections import Connections, test_connection
+from ..config.registry import Registry
+from ..config.settings import load_config
 from ..errors import ConfigError
-from ..registry import Registry
 
 EXIT_FAILED = 1
 

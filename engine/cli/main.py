@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from importlib.metadata import entry_points
 
 from ..errors import InterlockError, PackError
-from ..export import TEXT_FORMATS
+from ..format.export import TEXT_FORMATS
 from . import commands, run
 from .connections import add_connection_commands
 from .schedule import add_schedule_commands

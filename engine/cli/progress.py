@@ -13,8 +13,8 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from ..events import Event
-from ..progress import ActivityCounts, ProgressCounts, subjects_of, subjects_text
+from ..run.events import Event
+from ..run.progress import ActivityCounts, ProgressCounts, subjects_of, subjects_text
 from .render import STATUS_STYLE, seconds
 
 

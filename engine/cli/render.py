@@ -11,10 +11,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from ..format.model import STATUSES
 from ..history import JobSummary, StoredJob
-from ..model import STATUSES
-from ..progress import subjects_of, subjects_text
-from ..result import JobResult
+from ..run.progress import subjects_of, subjects_text
+from ..run.result import JobResult
 
 STATUS_STYLE = {"success": "green", "warning": "yellow", "failed": "red", "cancelled": "magenta",
                 "running": "cyan", "fired": "green", "blocked": "yellow", "not reached": "dim"}

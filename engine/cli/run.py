@@ -13,16 +13,16 @@ from typing import Any
 
 from rich.console import Console
 
-from ..config import load_config
+from ..config.registry import Registry
+from ..config.settings import load_config
 from ..errors import ParameterError
-from ..events import Event, EventSink
-from ..executor import Engine
-from ..fileio import load_runbook
+from ..format.fileio import load_runbook
+from ..format.model import Runbook
 from ..gcpolicy import settle_for_jobs
-from ..history import HistoryError, HistoryStore
-from ..model import Runbook
-from ..registry import Registry
-from ..result import JobResult
+from ..history import HistoryError, RunHistory, open_history
+from ..run.events import Event, EventSink
+from ..run.executor import Engine
+from ..run.result import JobResult
 from .progress import LiveProgress, PlainProgress, ProgressCounts
 from .render import print_summary
 
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         values = engine.check_parameters(runbook, given)
     except ParameterError as exc:
         raise ParameterError(f"{args.runbook}: {exc}") from None
-    store = HistoryStore()
+    store = open_history()
     settle_for_jobs()  # everything is loaded: keep the collector off it while the job runs
 
     err = Console(file=sys.stderr, highlight=False)
@@ -127,7 +127,7 @@ def _restore(loop: asyncio.AbstractEventLoop, installed: list[signal.Signals]) -
     installed.clear()
 
 
-def _save(store: HistoryStore, result: JobResult, err: Console) -> None:
+def _save(store: RunHistory, result: JobResult, err: Console) -> None:
     # A history that cannot be written must not change the job's outcome, only be reported.
     try:
         store.save_result(result)
@@ -135,7 +135,7 @@ def _save(store: HistoryStore, result: JobResult, err: Console) -> None:
         err.print(f"[yellow]warning: the job was not recorded in the history: {exc}[/]", highlight=False)
 
 
-def _close(store: HistoryStore, err: Console) -> None:
+def _close(store: RunHistory, err: Console) -> None:
     try:
         store.close()
     except HistoryError as exc:

@@ -12,13 +12,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ..config import load_config
+from ..config.registry import Registry
+from ..config.settings import load_config
 from ..errors import ConfigError, ParameterError, RunbookError
-from ..executor import Engine
-from ..fileio import load_runbook
-from ..history import HistoryError, HistoryStore
-from ..registry import Registry
-from ..schedules import Schedules, find_schedules, load_schedules
+from ..format.fileio import load_runbook
+from ..history import HistoryError, open_history
+from ..run.executor import Engine
+from ..schedule.schedules import Schedules, find_schedules, load_schedules
 from .render import STATUS_STYLE
 
 
@@ -53,7 +53,7 @@ def list_schedules(args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
     last: dict[str, str] = {}
     try:
-        with HistoryStore() as store:
+        with open_history() as store:
             for job in store.jobs(limit=1000):
                 last.setdefault(job.runbook, job.status)
     except HistoryError:
@@ -101,7 +101,7 @@ def scheduler(args: argparse.Namespace) -> int:
     import asyncio
     import signal
 
-    from ..scheduler import Scheduler
+    from ..schedule.scheduler import Scheduler
 
     config = load_config(args.config)
     path = find_schedules(args.schedules, config.source)

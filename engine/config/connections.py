@@ -21,9 +21,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .config import Config, Connection
-from .errors import ActivityError, ConfigError, InterlockError
+from ..errors import ActivityError, ConfigError, InterlockError
 from .secrets import resolve_secret
+from .settings import Config, Connection
 
 DEFAULT_CONNECTION = "default"
 DEFAULT_KIND = "simulated"

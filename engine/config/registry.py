@@ -11,9 +11,9 @@ from functools import cache
 from importlib.metadata import entry_points
 from typing import Any
 
-from .activity import ActivityType, Pack
+from ..activity import ActivityType, Pack
+from ..errors import PackError
 from .connections import BackendKind
-from .errors import PackError
 
 GROUP = "interlock.activities"
 BACKENDS_GROUP = "interlock.backends"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 
 def resolve_secret(options: dict[str, Any], key: str, where: str, *, required: bool = True) -> str | None:

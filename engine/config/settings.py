@@ -13,8 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from . import paths
-from .errors import ConfigError
+from .. import paths
+from ..errors import ConfigError
 
 CONFIG_NAME = "interlock.toml"
 _PLAIN_SECRET_KEYS = ("password", "secret", "token", "api_key")

@@ -11,8 +11,8 @@ import json
 import re
 from typing import Any
 
+from ..config.registry import Registry
 from .model import Activity, DataCondition, Link, Runbook, StatusCondition
-from .registry import Registry
 
 TEXT_FORMATS = ("dot", "mermaid")
 LABEL_WIDTH = 48

@@ -7,11 +7,11 @@ import os
 import tempfile
 from pathlib import Path
 
-from .errors import Problem, RunbookError
-from .gcpolicy import paused_gc
+from ..config.registry import Registry
+from ..errors import Problem, RunbookError
+from ..gcpolicy import paused_gc
 from .jsonfmt import dumps
 from .model import FORMAT, Runbook
-from .registry import Registry
 from .validate import check_document
 
 

@@ -147,7 +147,7 @@ class Runbook(_Strict):
     # Where the runbook was loaded from: for messages and for paths relative to the file.
     _path: str | None = PrivateAttr(None)
     _warnings: list[Any] = PrivateAttr(default_factory=list)
-    # The compiled graph and the shape it was compiled from (engine.graph.compiled_for).
+    # The compiled graph and the shape it was compiled from (engine.format.graph.compiled_for).
     _compiled: Any = PrivateAttr(None)
 
     @property

@@ -1,8 +1,8 @@
 """The JSON Schema of the runbook file, format 1 (DESIGN §2), generated from engine.model.
 
-    python -m engine.schema              rewrite resources/schema/runbook.schema.json
-    python -m engine.schema --check      exit 1 when the checked-in file is stale
-    python -m engine.schema -o -         print the schema
+    python -m engine.format.schema              rewrite resources/schema/runbook.schema.json
+    python -m engine.format.schema --check      exit 1 when the checked-in file is stale
+    python -m engine.format.schema -o -         print the schema
 
 The schema covers the shape of the file (keys, types, patterns), which is what editors and other
 tools need. What only a registry or the graph can tell — a type's properties, unique ids, cycles,
@@ -16,13 +16,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..paths import resources_dir
 from .jsonfmt import dumps
 from .model import FORMAT, FORMAT_VERSION, Runbook
 
 SCHEMA_ID = f"urn:interlock:schema:runbook:{FORMAT_VERSION}"
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "resources" / "schema" / "runbook.schema.json"
-REGENERATE = "python -m engine.schema"
+SCHEMA_PATH = resources_dir() / "schema" / "runbook.schema.json"
+REGENERATE = "python -m engine.format.schema"
 
 # pydantic cannot push a bound onto a union (`int | float`) and writes its own keyword instead;
 # these are the JSON Schema keywords for them.
@@ -72,7 +73,7 @@ def schema_text() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m engine.schema",
+    parser = argparse.ArgumentParser(prog="python -m engine.format.schema",
                                      description="Write the JSON Schema of the runbook format.")
     parser.add_argument("-o", "--output", default=str(SCHEMA_PATH),
                         help="where to write it ('-' for stdout; default: %(default)s)")

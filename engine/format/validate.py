@@ -12,10 +12,10 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from .errors import Problem
+from ..config.registry import Registry
+from ..errors import Problem
 from .graph import CompiledGraph, compiled_for
 from .model import FORMAT, FORMAT_PREFIX, FORMAT_VERSION, Activity, DataCondition, Link, Runbook
-from .registry import Registry
 from .templates import Reference, has_template, references_in
 
 COMMON_FIELDS = ("@name", "@type", "@status", "@started_at", "@finished_at", "@duration_s", "@error",

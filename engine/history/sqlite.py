@@ -1,6 +1,6 @@
-"""Run history in SQLite (DESIGN §3.8): jobs, instances with their published rows, events.
+"""The run history in SQLite (DESIGN §3.8): jobs, instances with their published rows, events.
 
-`HistoryStore.record` is an engine event sink. It buffers events and writes them in batches, one
+`SQLiteHistory.record` is an engine event sink. It buffers events and writes them in batches, one
 transaction each (at 500 buffered events, when a job finishes, on `flush()`/`close()`), because a commit
 per event would make the history the bottleneck of a run that starts thousands of instances.
 Several processes may run jobs at once: the database is in WAL mode, writers take the write lock up
@@ -19,12 +19,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import ValidationError
 
-from . import paths
-from .errors import InterlockError
-from .events import Event, event_from_dict
-from .result import JobResult
+from .. import paths
+from ..run.events import Event, event_from_dict
+from ..run.result import JobResult
+from .store import HistoryError, JobSummary, RunHistory, StoredInstance, StoredJob
 
 SCHEMA_VERSION = 1
 FLUSH_AT = 500
@@ -72,46 +72,6 @@ _MIGRATIONS: dict[int, list[str]] = {
 }
 
 
-class HistoryError(InterlockError):
-    """The history database cannot be used, or a job asked for is not (unambiguously) in it."""
-
-
-class JobSummary(BaseModel):
-    """One line of `interlock history`."""
-
-    job_id: str
-    runbook: str
-    path: str | None = None
-    status: str  # a job status, or "running" for a job whose end was never recorded
-    parameters: dict[str, Any] = Field(default_factory=dict)
-    started_at: str | None = None
-    finished_at: str | None = None
-    duration_s: float | None = None
-
-
-class StoredInstance(BaseModel):
-    activity: str
-    name: str
-    instance: int
-    status: str
-    started_at: str | None = None
-    finished_at: str | None = None
-    duration_s: float | None = None
-    attempts: int | None = None
-    error: str | None = None
-    rows: list[dict[str, Any]] = Field(default_factory=list)
-
-
-class StoredJob(BaseModel):
-    """A job as the history holds it: its summary, its result document (None when the run never
-    finished, e.g. the process was killed), the instances recorded from events, and every event."""
-
-    summary: JobSummary
-    result: JobResult | None = None
-    instances: list[StoredInstance] = Field(default_factory=list)
-    events: list[Event] = Field(default_factory=list)
-
-
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
@@ -125,8 +85,8 @@ def _duration(started: str | None, finished: str | None) -> float | None:
         return None
 
 
-class HistoryStore:
-    """The run history database; `record` is an engine sink, `jobs`/`job` read it back."""
+class SQLiteHistory(RunHistory):
+    """The run history in one SQLite file; `record` is an engine sink, `jobs`/`job` read it back."""
 
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path is not None else paths.history_path()
@@ -287,12 +247,6 @@ class HistoryStore:
             self.flush()
         finally:
             self._db.close()
-
-    def __enter__(self) -> HistoryStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # -- reading ---------------------------------------------------------------------------------
 

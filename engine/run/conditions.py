@@ -11,7 +11,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from .templates import as_text
+from ..format.templates import as_text
 
 Outcome = tuple[bool, str | None]  # (holds, why it could not be evaluated)
 

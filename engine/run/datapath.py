@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .templates import Reference
+from ..format.templates import Reference
 
 
 class MissingData(LookupError):

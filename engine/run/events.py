@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .model import Status
+from ..format.model import Status
 
 JunctionState = Literal["fired", "not reached", "blocked"]
 

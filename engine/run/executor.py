@@ -13,39 +13,16 @@ import asyncio
 from collections.abc import Iterable
 from typing import Any
 
-from .config import Config
-from .connections import DEFAULT_CONNECTION, Connections
-from .errors import ConfigError, Problem, RunbookError
+from ..config.connections import DEFAULT_CONNECTION, Connections
+from ..config.registry import Registry
+from ..config.settings import Config
+from ..errors import ConfigError, Problem, RunbookError
+from ..format.graph import CompiledGraph, compiled_for
+from ..format.model import Runbook
+from ..parameters import Parameter, check_parameters
 from .events import EventSink
-from .graph import CompiledGraph, compiled_for
-from .job import BeforeInstance, Job
-from .model import Runbook
-from .parameters import Parameter, check_parameters
-from .registry import Registry
+from .job import BeforeInstance, Job, JobHandle
 from .result import JobResult
-
-
-class JobHandle:
-    """A running job: its id, a way to cancel it, and its result when it ends."""
-
-    def __init__(self, job: Job, task: asyncio.Task[JobResult]) -> None:
-        self._job = job
-        self._task = task
-
-    @property
-    def job_id(self) -> str:
-        return self._job.job_id
-
-    @property
-    def done(self) -> bool:
-        return self._task.done()
-
-    def cancel(self) -> None:
-        """Stop starting instances, cancel the running ones; the job ends as `cancelled`."""
-        self._job.cancel()
-
-    async def wait(self) -> JobResult:
-        return await asyncio.shield(self._task)
 
 
 class Engine:

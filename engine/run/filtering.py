@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
+from ..format.model import DataCondition, StatusCondition
+from ..format.templates import Reference, has_template, render_value
 from .conditions import compare
 from .datapath import MissingData, PathContext
-from .model import DataCondition, StatusCondition
-from .templates import Reference, has_template, render_value
 
 Report = Callable[[str], None]
 

@@ -11,19 +11,19 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, retry_if_result, stop_after_attempt, wait_exponential
 
+from ..errors import ActivityError, InterlockError
+from ..format.model import Loop, Retry
+from ..format.templates import render_value
+from ..format.validate import describe_error, key_path
 from .clock import iso, now
 from .datapath import MissingData, PathContext
-from .errors import ActivityError, InterlockError
 from .filtering import passes
-from .model import Loop, Retry
 from .rows import flatten, normalise
-from .templates import render_value
-from .validate import describe_error, key_path
 
 if TYPE_CHECKING:
-    from .config import Config
-    from .job import Job
+    from ..config.settings import Config
     from .plan import PlanNode
+    from .services import InstanceHost
 
 
 class Attempt:
@@ -46,7 +46,7 @@ class InstanceContext:
 
     __slots__ = ("_cancel_requested", "_job", "_node", "attempt", "inputs", "path", "warning")
 
-    def __init__(self, job: Job, node: PlanNode, path: PathContext | None) -> None:
+    def __init__(self, job: InstanceHost, node: PlanNode, path: PathContext | None) -> None:
         self._job = job
         self._node = node
         self.path = path
@@ -208,7 +208,8 @@ def _loop_done(loop: Loop, node: PlanNode, path: PathContext | None, attempt: At
     return exit_holds and not continue_holds
 
 
-async def execute(job: Job, node: PlanNode, path: PathContext | None) -> tuple[Attempt, int, float, float]:
+async def execute(job: InstanceHost, node: PlanNode,
+                  path: PathContext | None) -> tuple[Attempt, int, float, float]:
     """Run an instance to its end; returns (outcome, attempts, started, finished)."""
     context = InstanceContext(job, node, path)
     started = now()

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ..errors import ActivityError, InterlockError, ParameterError
+from ..format.fileio import load_runbook
+from ..format.graph import CompiledGraph
+from ..format.model import Runbook
 from .clock import iso, now
 from .datapath import PathContext
-from .errors import ActivityError, InterlockError, ParameterError
 from .events import (
     Event,
     EventSink,
@@ -32,28 +34,10 @@ from .events import (
 )
 from .fastbuild import build
 from .filtering import passes
-from .graph import CompiledGraph
 from .instance import Attempt, common_data, execute, resolve_properties
-from .model import Runbook
 from .plan import PlanLink, PlanNode, build_plan
 from .result import ActivityResult, InstanceResult, JobResult
-
-if TYPE_CHECKING:
-    from .executor import Engine, JobHandle
-
-
-@dataclass(frozen=True)
-class PausePoint:
-    """Where a tester may hold a job: just before an instance runs, with its inputs as resolved."""
-
-    activity: str
-    name: str
-    instance: int
-    inputs: dict[str, Any]
-    error: str | None = None  # when the inputs cannot be resolved (the instance will fail)
-
-
-BeforeInstance = Callable[[PausePoint], Awaitable[None]]
+from .services import BeforeInstance, ChildJob, JobServices, PausePoint
 
 
 def pause_point(node: PlanNode, path: PathContext | None, number: int) -> PausePoint:
@@ -89,9 +73,9 @@ class Finished:
 
 
 class Job:
-    def __init__(self, engine: Engine, runbook: Runbook, compiled: CompiledGraph, parameters: dict[str, Any],
-                 sinks: list[EventSink], *, parent_job_id: str | None = None, depth: int = 0,
-                 before_instance: BeforeInstance | None = None) -> None:
+    def __init__(self, engine: JobServices, runbook: Runbook, compiled: CompiledGraph,
+                 parameters: dict[str, Any], sinks: list[EventSink], *, parent_job_id: str | None = None,
+                 depth: int = 0, before_instance: BeforeInstance | None = None) -> None:
         self.engine = engine
         self.before_instance = before_instance
         self.runbook = runbook
@@ -103,7 +87,7 @@ class Job:
         self.nodes, self.by_id = build_plan(compiled, engine.registry, engine.config.engine.max_parallel)
         self.start_id = next((s for s in compiled.starts if s in self.by_id), None)
         self.returned: dict[str, Any] = {}
-        self.children: list[JobHandle] = []
+        self.children: list[ChildJob] = []
         self.cancelled = False
         self.outstanding = 0
         self._ready: list[PlanNode] = []
@@ -132,7 +116,7 @@ class Job:
             self.emit(build(LogLine, kind="log", job_id=self.job_id, at=iso(now()), level=level,
                                               message=message, activity=activity))
 
-    def report_for(self, where: str) -> Any:
+    def report_for(self, where: str) -> Callable[[str], None]:
         """A reporter that logs each distinct condition problem once per job, not once per token."""
         def report(message: str) -> None:
             if (where, message) not in self._reported:
@@ -437,8 +421,6 @@ class Job:
 
     # -- invoke ---------------------------------------------------------------------------------
     async def invoke_child(self, path: str, parameters: dict[str, Any], wait: bool) -> dict[str, Any]:
-        from .fileio import load_runbook  # here, not at import: fileio imports validation
-
         if self.depth + 1 > self.engine.config.engine.max_invoke_depth:
             raise ActivityError(f"runbooks invoke each other more than "
                                 f"{self.engine.config.engine.max_invoke_depth} levels deep (a cycle?)")
@@ -499,3 +481,26 @@ class Job:
             kind="job_finished", job_id=self.job_id, at=iso(finished), runbook=self.runbook.name,
             status=status, duration_s=round(finished - self.started_at, 6)))
         return result
+
+
+class JobHandle:
+    """A running job: its id, a way to cancel it, and its result when it ends."""
+
+    def __init__(self, job: Job, task: asyncio.Task[JobResult]) -> None:
+        self._job = job
+        self._task = task
+
+    @property
+    def job_id(self) -> str:
+        return self._job.job_id
+
+    @property
+    def done(self) -> bool:
+        return self._task.done()
+
+    def cancel(self) -> None:
+        """Stop starting instances, cancel the running ones; the job ends as `cancelled`."""
+        self._job.cancel()
+
+    async def wait(self) -> JobResult:
+        return await asyncio.shield(self._task)

@@ -14,13 +14,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .activity import ActivityType
+from ..activity import ActivityType
+from ..config.registry import Registry
+from ..format.graph import CompiledGraph, bits_of
+from ..format.model import Activity, DataCondition, Flatten, Link, RunBehaviour, StatusCondition
+from ..format.templates import Reference, compile_properties, has_template
 from .datapath import PathContext
-from .graph import CompiledGraph, bits_of
-from .model import Activity, DataCondition, Flatten, Link, RunBehaviour, StatusCondition
-from .registry import Registry
 from .result import InstanceResult
-from .templates import Reference, compile_properties, has_template
 
 Condition = StatusCondition | DataCondition
 

@@ -9,8 +9,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from ..format.model import Runbook
 from .events import Event
-from .model import Runbook
 
 SUBJECTS_SHOWN = 12
 

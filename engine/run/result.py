@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from .model import Status
+from ..format.model import Status
 
 ActivityState = Literal["ran", "not run", "cancelled", "fired", "not reached", "blocked"]
 

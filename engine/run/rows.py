@@ -7,9 +7,9 @@ import io
 from datetime import date, datetime
 from typing import Any
 
-from .errors import ActivityError
-from .model import Flatten
-from .templates import as_text
+from ..errors import ActivityError
+from ..format.model import Flatten
+from ..format.templates import as_text
 
 _PLAIN = (str, int, float, bool, type(None))
 _PLAIN_TYPES = frozenset(_PLAIN)  # exact types: one C-level check per row instead of a loop of isinstance

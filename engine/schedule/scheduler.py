@@ -14,12 +14,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from .config import Config
-from .errors import InterlockError
-from .executor import Engine, JobHandle
-from .fileio import load_runbook
-from .history import HistoryError, HistoryStore
-from .registry import Registry
+from ..config.registry import Registry
+from ..config.settings import Config
+from ..errors import InterlockError
+from ..format.fileio import load_runbook
+from ..history import HistoryError, open_history
+from ..run.executor import Engine, JobHandle
 from .schedules import ScheduleEntry, Schedules, load_schedules
 
 RELOAD_CHECK = timedelta(seconds=2)  # how often the file's modification time is looked at
@@ -126,7 +126,7 @@ class Scheduler:
         task.add_done_callback(self.tasks.discard)
 
     async def _run_entry(self, entry: ScheduleEntry) -> None:
-        store = HistoryStore()
+        store = open_history()
         try:
             assert self.schedules is not None
             runbook = load_runbook(self.schedules.runbook_path(entry), self.engine.registry)

@@ -30,8 +30,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from croniter import croniter
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .config import read_toml
-from .errors import ConfigError
+from ..config.settings import read_toml
+from ..errors import ConfigError
 
 SCHEDULES_NAME = "schedules.toml"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

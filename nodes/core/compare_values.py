@@ -5,8 +5,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine.activity import ActivityType, RunContext
-from engine.conditions import OPERATORS, compare
 from engine.errors import ActivityError
+from engine.run.conditions import OPERATORS, compare
 
 
 class CompareValuesProperties(BaseModel):

@@ -5,8 +5,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from engine.activity import ActivityType, RunContext
-from engine.conditions import compare
-from engine.model import Op
+from engine.format.model import Op
+from engine.run.conditions import compare
 from nodes.backends.interface import VM_FIELDS
 
 from .common import COLOR, ConnectionProperties, vm_manager

@@ -13,9 +13,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
 import designer.main_window as main_window_module
-from engine.fileio import load_runbook
-from engine.model import Runbook
-from engine.registry import Registry
+from engine.config.registry import Registry
+from engine.format.fileio import load_runbook
+from engine.format.model import Runbook
 
 SEED = Path(__file__).resolve().parents[2] / "resources" / "examples" / "vm-checkpoint.json"
 REGISTRY = Registry.from_entry_points()

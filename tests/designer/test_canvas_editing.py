@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication
 
 from designer.commands import MoveItems
 from designer.export import MARGIN, PNG_SCALE, render_image
-from engine.fileio import load_runbook
+from engine.format.fileio import load_runbook
 
 SEED = Path(__file__).resolve().parents[2] / "resources" / "examples" / "vm-checkpoint.json"
 

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QPushButton
 from designer.links.editor import EMPTY_INCLUDE, JunctionEditor, LinkDialog
 from designer.links.rows import DataRow, StatusRow
 from designer.links.summary import OPERATOR_WORDS, condition_text, link_kind, link_summary
-from engine.model import DataCondition, Link, StatusCondition
+from engine.format.model import DataCondition, Link, StatusCondition
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 

@@ -15,7 +15,7 @@ from conftest import vm
 from gestures import window  # noqa: F401 - window is a fixture
 from PySide6.QtWidgets import QApplication
 
-from engine.config import Config, Connection
+from engine.config.settings import Config, Connection
 from engine.history import HistoryStore
 
 SEED = Path(__file__).resolve().parents[2] / "resources" / "examples" / "vm-checkpoint.json"

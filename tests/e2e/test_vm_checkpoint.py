@@ -11,7 +11,7 @@ from typing import Any
 from conftest import lab_engine, read_lab, vm
 
 from engine import JobResult, load_runbook
-from engine.events import Event
+from engine.run.events import Event
 
 RUNBOOK = Path(__file__).resolve().parents[2] / "resources" / "examples" / "vm-checkpoint.json"
 

@@ -16,10 +16,10 @@ import pytest
 from pydantic import BaseModel
 
 import engine
-import engine.registry
+import engine.config.registry
+from engine.config.registry import Registry
 from engine.errors import PackError, RunbookError
-from engine.events import Event
-from engine.registry import Registry
+from engine.run.events import Event
 
 CORE_TYPES = {
     "core.initialize_data", "core.junction", "core.return_data", "core.invoke_runbook",
@@ -82,21 +82,22 @@ def test_entry_point_registers_exactly_the_core_types() -> None:
 
 @pytest.fixture
 def fresh_registry_cache():
-    engine.registry._installed.cache_clear()
+    engine.config.registry._installed.cache_clear()
     yield
-    engine.registry._installed.cache_clear()
+    engine.config.registry._installed.cache_clear()
 
 
 def test_broken_pack_is_reported_by_name(monkeypatch: pytest.MonkeyPatch, fresh_registry_cache: None) -> None:
     fake = [
-        EntryPoint(name="core", value="nodes.core:PACK", group=engine.registry.GROUP),
-        EntryPoint(name="brokenpack", value="interlock_no_such_module_xyz:PACK", group=engine.registry.GROUP),
+        EntryPoint(name="core", value="nodes.core:PACK", group=engine.config.registry.GROUP),
+        EntryPoint(name="brokenpack", value="interlock_no_such_module_xyz:PACK",
+                   group=engine.config.registry.GROUP),
     ]
 
     def fake_entry_points(*, group: str) -> list[EntryPoint]:
         return [ep for ep in fake if ep.group == group]
 
-    monkeypatch.setattr(engine.registry, "entry_points", fake_entry_points)
+    monkeypatch.setattr(engine.config.registry, "entry_points", fake_entry_points)
     with pytest.raises(PackError) as caught:
         Registry.from_entry_points()
     message = str(caught.value)
@@ -108,8 +109,9 @@ def test_broken_pack_is_reported_by_name(monkeypatch: pytest.MonkeyPatch, fresh_
 def test_entry_point_that_is_not_a_pack_is_reported(monkeypatch: pytest.MonkeyPatch,
                                                     fresh_registry_cache: None) -> None:
     # a plain string: loads fine, but is neither a Pack nor a callable returning one
-    fake = [EntryPoint(name="notapack", value="engine.registry:GROUP", group=engine.registry.GROUP)]
-    monkeypatch.setattr(engine.registry, "entry_points", lambda *, group: fake)
+    fake = [EntryPoint(name="notapack", value="engine.config.registry:GROUP",
+                       group=engine.config.registry.GROUP)]
+    monkeypatch.setattr(engine.config.registry, "entry_points", lambda *, group: fake)
     with pytest.raises(PackError, match=r'activity pack "notapack" .*is not an engine\.activity\.Pack'):
         Registry.from_entry_points()
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.registry import Registry
+from engine.config.registry import Registry
 
 ICONS = Path(__file__).resolve().parents[2] / "resources" / "icons"
 TYPES = Registry.from_entry_points().types()

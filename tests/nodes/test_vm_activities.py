@@ -10,11 +10,11 @@ import pytest
 from conftest import lab_engine, read_lab, vm
 
 from engine import JobResult
-from engine.config import Connection
+from engine.config.registry import Registry
+from engine.config.settings import Connection
 from engine.errors import ConfigError, RunbookError
-from engine.model import Runbook
-from engine.registry import Registry
-from engine.validate import check_document
+from engine.format.model import Runbook
+from engine.format.validate import check_document
 
 START = {"id": "start", "type": "core.initialize_data", "name": "Start", "properties": {"parameters": []}}
 

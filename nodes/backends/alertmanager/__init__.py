@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from engine.connections import BackendKind, OpenContext
+from engine.config.connections import BackendKind, OpenContext
 from engine.errors import ConfigError
 from nodes.backends.interface import probe
 

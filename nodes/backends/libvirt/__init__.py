@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from engine.connections import BackendKind, OpenContext
+from engine.config.connections import BackendKind, OpenContext
 from nodes.backends.interface import probe
 
 from .backend import LibvirtBackend

@@ -17,7 +17,7 @@ from filelock import FileLock
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine import paths
-from engine.connections import BackendKind, OpenContext
+from engine.config.connections import BackendKind, OpenContext
 from engine.errors import ConfigError
 from nodes.backends.interface import probe
 

@@ -16,10 +16,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from engine.config import load_config
-from engine.connections import DEFAULT_CONNECTION, Connections
+from engine.config.connections import DEFAULT_CONNECTION, Connections
+from engine.config.registry import Registry
+from engine.config.settings import load_config
 from engine.errors import ConfigError
-from engine.registry import Registry
 
 from . import bundled_lab, default_lab
 from .backend import SimulatedBackend

@@ -19,7 +19,7 @@ from typing import Any, Literal, TypeVar
 from filelock import FileLock, Timeout
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
-from engine.validate import describe_error, key_path
+from engine.format.validate import describe_error, key_path
 from nodes.backends.interface import VmStatus
 
 T = TypeVar("T")

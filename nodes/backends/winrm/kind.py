@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from engine.connections import BackendKind, OpenContext
+from engine.config.connections import BackendKind, OpenContext
 from nodes.backends.interface import probe
 
 from .options import WinRmOptions, resolve

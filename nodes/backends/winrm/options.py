@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from engine.connections import OpenContext
+from engine.config.connections import OpenContext
 from engine.errors import ConfigError
 
 Transport = Literal["ntlm", "kerberos", "credssp", "basic"]

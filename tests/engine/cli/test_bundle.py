@@ -13,10 +13,10 @@ from conftest import vm, write_lab
 
 from engine.bundle import export_for_headless_run
 from engine.cli.main import main
-from engine.config import Config, Connection
+from engine.config.settings import Config, Connection
 from engine.errors import RunbookError
 
-SEED = Path(__file__).resolve().parents[2] / "resources" / "examples" / "vm-checkpoint.json"
+SEED = Path(__file__).resolve().parents[3] / "resources" / "examples" / "vm-checkpoint.json"
 
 
 def write(path: Path, activities: list[dict], links: list[dict]) -> Path:

@@ -20,10 +20,10 @@ from rich.console import Console
 from engine.cli import commands
 from engine.cli.main import main
 from engine.cli.progress import LiveProgress, ProgressCounts, plain_line
-from engine.events import InstanceFinished, InstanceStarted, JobStarted, JunctionResolved
+from engine.format.model import Runbook
 from engine.history import HistoryStore
-from engine.model import Runbook
-from engine.result import JobResult
+from engine.run.events import InstanceFinished, InstanceStarted, JobStarted, JunctionResolved
+from engine.run.result import JobResult
 
 START = {"id": "start", "type": "core.initialize_data", "name": "Custom Start",
          "properties": {"parameters": [{"name": "Items", "type": "string"}]}}

@@ -9,11 +9,11 @@ import keyring
 import pytest
 from keyring.backend import KeyringBackend
 
-from engine.config import Config, Connection, load_config
-from engine.connections import Connections
+from engine.config.connections import Connections
+from engine.config.registry import Registry
+from engine.config.secrets import resolve_secret
+from engine.config.settings import Config, Connection, load_config
 from engine.errors import ConfigError
-from engine.registry import Registry
-from engine.secrets import resolve_secret
 from nodes.backends.simulated import SIMULATED, SimulatedBackend, bundled_lab
 
 KINDS = {"simulated": SIMULATED}

@@ -9,8 +9,8 @@ import pytest
 
 import nodes.core
 from engine import Engine, Registry
+from engine.format.model import Activity, Link, Runbook
 from engine.gcpolicy import paused_gc
-from engine.model import Activity, Link, Runbook
 
 REGISTRY = Registry([nodes.core.PACK])
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from engine.document import Change, Document, slug
-from engine.fileio import dumps_runbook
-from engine.model import Activity, Link, Note, Runbook
+from engine.format.document import Change, Document, slug
+from engine.format.fileio import dumps_runbook
+from engine.format.model import Activity, Link, Note, Runbook
 
 
 def act(activity_id: str, name: str | None = None) -> Activity:

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from engine.export import condition_text, link_text, render_text, to_dot, to_mermaid
-from engine.model import Link, Runbook
-from engine.registry import Registry
+from engine.config.registry import Registry
+from engine.format.export import condition_text, link_text, render_text, to_dot, to_mermaid
+from engine.format.model import Link, Runbook
 
 
 def runbook(**changes: object) -> Runbook:

@@ -10,7 +10,7 @@ import pytest
 
 import nodes.core
 from engine import Registry, Runbook, RunbookError, dumps_runbook, load_runbook, save_runbook
-from engine.model import FORMAT
+from engine.format.model import FORMAT
 
 REGISTRY = Registry([nodes.core.PACK])
 
@@ -262,7 +262,7 @@ def test_save_writes_lf_line_endings_in_utf8(tmp_path):
 
 def test_bundled_example_runbooks_are_in_canonical_form():
     """What the designer would write: opening and saving an example changes nothing."""
-    examples = Path(__file__).resolve().parents[2] / "resources" / "examples"
+    examples = Path(__file__).resolve().parents[3] / "resources" / "examples"
     for path in examples.glob("*.json"):
         if path.name == "lab.json":
             continue

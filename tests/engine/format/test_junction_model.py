@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 import nodes.core
 from engine import ActivityError, Config, Engine, Registry, RunContext, dumps_runbook
 from engine.activity import ActivityType, Pack
-from engine.validate import check_document
+from engine.format.validate import check_document
 
 # -- a test-only pack: instant activities that publish what they are told ----------------------------
 

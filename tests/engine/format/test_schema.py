@@ -9,9 +9,9 @@ import pytest
 
 import nodes.core
 from engine import Registry
-from engine.model import FORMAT, Runbook
-from engine.schema import REGENERATE, SCHEMA_ID, SCHEMA_PATH, main, runbook_schema, schema_text
-from engine.validate import check_document
+from engine.format.model import FORMAT, Runbook
+from engine.format.schema import REGENERATE, SCHEMA_ID, SCHEMA_PATH, main, runbook_schema, schema_text
+from engine.format.validate import check_document
 
 # A runbook that uses every part of the format, valid for the engine too.
 EXAMPLE = {
@@ -51,7 +51,7 @@ def test_checked_in_schema_is_current():
     assert SCHEMA_PATH.exists(), f"{SCHEMA_PATH} is missing: generate it with `{REGENERATE}`"
     checked_in = SCHEMA_PATH.read_text(encoding="utf-8")
     assert checked_in == schema_text(), (
-        f"{SCHEMA_PATH} is stale (engine.model changed since it was generated): "
+        f"{SCHEMA_PATH} is stale (engine.format.model changed since it was generated): "
         f"regenerate it with `{REGENERATE}` and commit it")
 
 

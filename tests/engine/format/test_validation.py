@@ -15,7 +15,7 @@ import pytest
 
 import nodes.core
 from engine import Problem, Registry, RunbookError, load_runbook, validate_file
-from engine.model import FORMAT
+from engine.format.model import FORMAT
 
 REGISTRY = Registry([nodes.core.PACK])
 

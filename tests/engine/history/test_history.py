@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.events import (
+from engine.history import FLUSH_AT, SCHEMA_VERSION, HistoryError, HistoryStore
+from engine.run.events import (
     InstanceFinished,
     InstanceStarted,
     JobFinished,
@@ -17,8 +18,7 @@ from engine.events import (
     JunctionResolved,
     LinkEvaluated,
 )
-from engine.history import FLUSH_AT, SCHEMA_VERSION, HistoryError, HistoryStore
-from engine.result import ActivityResult, InstanceResult, JobResult
+from engine.run.result import ActivityResult, InstanceResult, JobResult
 
 T0 = "2026-01-05T10:00:00+00:00"
 T1 = "2026-01-05T10:00:02.500000+00:00"

@@ -1,6 +1,6 @@
 """Golden runbooks: run a fixture runbook and compare its normalised job result with the expected one.
 
-A fixture is a pair in tests/engine/fixtures/:
+A fixture is a pair in tests/engine/run/fixtures/:
 
     <name>.json            the runbook (format 1); child runbooks it invokes sit beside it, without an
                            expected file, so they are not fixtures themselves
@@ -35,7 +35,7 @@ from typing import Any
 from testpack import PACK as TEST_PACK
 
 from engine import Engine, JobResult, Registry, Runbook, load_runbook
-from engine.config import Config
+from engine.config.settings import Config
 from nodes.core import PACK as CORE_PACK
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -14,7 +14,7 @@ from golden import load_fixture, registry, write_runbook
 from testpack import tracker
 
 from engine import Engine, Event, ParameterError
-from engine.config import Config, EngineSettings
+from engine.config.settings import Config, EngineSettings
 
 
 def _engine(config: Config | None = None) -> Engine:

@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.clock import iso
-from engine.datapath import PathContext
-from engine.filtering import passes
-from engine.model import StatusCondition
-from engine.plan import _passing_statuses
-from engine.templates import compile_properties, render_value
+from engine.format.model import StatusCondition
+from engine.format.templates import compile_properties, render_value
+from engine.run.clock import iso
+from engine.run.datapath import PathContext
+from engine.run.filtering import passes
+from engine.run.plan import _passing_statuses
 
 STATUSES = ["success", "warning", "failed", "cancelled"]
 

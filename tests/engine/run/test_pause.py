@@ -7,8 +7,8 @@ import asyncio
 
 import nodes.core
 from engine import Engine, Registry
-from engine.job import PausePoint
-from engine.model import Runbook
+from engine.format.model import Runbook
+from engine.run.job import PausePoint
 
 REGISTRY = Registry([nodes.core.PACK])
 

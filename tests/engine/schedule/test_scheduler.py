@@ -8,10 +8,10 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from engine.config import Config
+from engine.config.registry import Registry
+from engine.config.settings import Config
 from engine.history import HistoryStore
-from engine.registry import Registry
-from engine.scheduler import Scheduler
+from engine.schedule.scheduler import Scheduler
 
 
 class FakeClock:

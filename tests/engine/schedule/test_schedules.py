@@ -11,9 +11,9 @@ import pytest
 
 from engine.cli.main import main
 from engine.errors import ConfigError
-from engine.schedules import ScheduleEntry, load_schedules
+from engine.schedule.schedules import ScheduleEntry, load_schedules
 
-SEED = Path(__file__).resolve().parents[2] / "resources" / "examples" / "vm-checkpoint.json"
+SEED = Path(__file__).resolve().parents[3] / "resources" / "examples" / "vm-checkpoint.json"
 BERLIN = "Europe/Berlin"
 
 

@@ -18,11 +18,11 @@ import pytest
 from am_loopback import bearer_proxy, busy_proxy, serve
 from amserver import Alertmanager, running_alertmanager
 
-from engine.config import Config, Connection
-from engine.connections import Connections
-from engine.connections import test_connection as connection_test
+from engine.config.connections import Connections
+from engine.config.connections import test_connection as connection_test
+from engine.config.registry import Registry
+from engine.config.settings import Config, Connection
 from engine.errors import ConfigError
-from engine.registry import Registry
 from nodes.backends.alertmanager import AlertmanagerBackend
 from nodes.backends.alertmanager.silences import decode_comment, encode_comment
 from nodes.backends.interface import BackendError, iso_utc

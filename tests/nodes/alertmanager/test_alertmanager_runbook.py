@@ -13,7 +13,7 @@ from amserver import Alertmanager, running_alertmanager
 from conftest import lab_engine, read_lab, vm
 
 from engine import load_runbook
-from engine.config import Connection
+from engine.config.settings import Connection
 
 RUNBOOK = Path(__file__).resolve().parents[3] / "resources" / "examples" / "vm-checkpoint.json"
 MAINTENANCE = ("start_maintenance", "stop_maintenance")

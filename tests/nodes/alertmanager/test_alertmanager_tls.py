@@ -10,9 +10,9 @@ import pytest
 from amserver import Alertmanager, running_alertmanager
 from conftest import self_signed_certificate
 
-from engine.config import Config, Connection
-from engine.connections import Connections
-from engine.registry import Registry
+from engine.config.connections import Connections
+from engine.config.registry import Registry
+from engine.config.settings import Config, Connection
 from nodes.backends.interface import BackendError
 
 x509 = pytest.importorskip("cryptography.x509")  # installed with pywinrm (requests-ntlm)

@@ -10,7 +10,7 @@ from xml.sax.saxutils import escape
 
 from conftest import require_real
 
-from engine.connections import OpenContext
+from engine.config.connections import OpenContext
 from nodes.backends.libvirt import LIBVIRT, LibvirtBackend, LibvirtOptions
 
 # The test driver's own elements (runstate is a virDomainState number).

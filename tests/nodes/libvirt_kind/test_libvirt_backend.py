@@ -12,7 +12,7 @@ import pytest
 from libvirt_node import domain, domain_uuid, open_backend, require_libvirt, write_node
 
 from engine import Engine
-from engine.config import Config, Connection
+from engine.config.settings import Config, Connection
 from engine.errors import ConfigError
 from nodes.backends.interface import BackendError
 from nodes.backends.libvirt import LibvirtBackend, states

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.config import Config, Connection
-from engine.connections import Connections
+from engine.config.connections import Connections
+from engine.config.registry import Registry
+from engine.config.settings import Config, Connection
 from engine.errors import ConfigError
-from engine.registry import Registry
 from nodes.backends.libvirt import LIBVIRT, LibvirtOptions
 
 

@@ -12,8 +12,8 @@ from conftest import lab_engine, read_lab, vm, write_lab
 from libvirt_node import domain, require_libvirt, write_node
 
 from engine import load_runbook
-from engine.config import Connection
-from engine.events import Event
+from engine.config.settings import Connection
+from engine.run.events import Event
 from nodes.backends.libvirt import LibvirtBackend
 
 

@@ -10,10 +10,10 @@ import pytest
 import winrm.transport
 from winrm_support import PASSWORD_ENV
 
-from engine.config import Config, Connection, load_config
-from engine.connections import Connections
+from engine.config.connections import Connections
+from engine.config.registry import Registry
+from engine.config.settings import Config, Connection, load_config
 from engine.errors import ConfigError
-from engine.registry import Registry
 from nodes.backends.winrm.hyperv import HypervBackend
 from nodes.backends.winrm.scom import ScomBackend
 from nodes.backends.winrm.scvmm import ScvmmBackend

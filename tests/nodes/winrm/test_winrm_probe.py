@@ -9,10 +9,10 @@ from winrm_fake_server import serve
 from winrm_fake_shell import FakeObject, FakeState, FakeVm
 from winrm_support import PASSWORD_ENV, connection
 
-from engine.config import Config
-from engine.connections import Connections
-from engine.connections import test_connection as connection_test
-from engine.registry import Registry
+from engine.config.connections import Connections
+from engine.config.connections import test_connection as connection_test
+from engine.config.registry import Registry
+from engine.config.settings import Config
 
 
 async def test_each_kind_says_what_it_reached_and_a_refusal_says_why(monkeypatch):

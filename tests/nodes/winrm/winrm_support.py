@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from engine.config import Config, Connection
-from engine.connections import Connections
-from engine.registry import Registry
+from engine.config.connections import Connections
+from engine.config.registry import Registry
+from engine.config.settings import Config, Connection
 
 PASSWORD_ENV = "INTERLOCK_TEST_WINRM_PASSWORD"
 
