@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
+from ..atomicfile import write_atomically
 from ..config.registry import Registry
 from ..errors import Problem, RunbookError
 from ..gcpolicy import paused_gc
@@ -69,15 +68,8 @@ def dumps_runbook(runbook: Runbook) -> str:
 
 
 def save_runbook(runbook: Runbook, path: str | Path) -> None:
-    """Write atomically (temp file + rename): a crash never leaves a half-written runbook."""
+    """Write atomically (temp file + rename): a crash never leaves a half-written runbook, and a file
+    saved over keeps its mode and owner."""
     path = Path(path)
-    text = dumps_runbook(runbook)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, dumps_runbook(runbook))
     runbook._path = str(path.resolve())

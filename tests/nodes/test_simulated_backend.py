@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import json
 import multiprocessing
+import os
+import stat
 from datetime import datetime
 from pathlib import Path
 
@@ -245,3 +247,20 @@ def test_replace_refuses_a_bad_lab_and_keeps_the_old_one(make_lab):
     with pytest.raises(Exception, match="status"):
         LabStore(path).replace(json.dumps({"vms": [{"id": "a", "name": "a", "status": "?"}]}))
     assert path.read_text() == before
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
+async def test_the_lab_keeps_its_mode_through_a_run_and_a_reset(make_lab):
+    """A scheduler running as another user must still read the lab after a run rewrote it."""
+    path = make_lab([vm("a", "Running"), vm("b", "Running")])
+    path.chmod(0o644)
+    old_umask = os.umask(0o077)  # neither the umask nor a private temp file gives 0644
+    try:
+        lab = backend(path)
+        await asyncio.gather(lab.stop_vm("a"), lab.start_maintenance("b", "patching", 30, ""))
+        assert read_lab(path).vms[0].status == "Stopped"
+        assert oct(stat.S_IMODE(path.stat().st_mode)) == oct(0o644)
+        LabStore(path).replace(path.read_text())  # what `interlock lab reset` does
+        assert oct(stat.S_IMODE(path.stat().st_mode)) == oct(0o644)
+    finally:
+        os.umask(old_umask)

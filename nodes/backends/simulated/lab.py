@@ -1,16 +1,15 @@
 """The simulated lab file (DESIGN §4.1): its model, and a store that changes it safely.
 
-Every change is written back atomically (temp file + rename) under a file lock, re-reading the file
-inside the lock, so concurrent runs (threads or processes) and a crash never leave it half-written or
-lose a change. Changes that arrive together are committed together (group commit): each operation still
-returns only once its own change is on disk, but fifty VMs stopping at once cost one write, not fifty.
+Every change is written back atomically (engine/atomicfile.py: temp file + rename; the file keeps its
+mode) under a file lock, re-reading the file inside the lock, so concurrent runs (threads or processes)
+and a crash never leave it half-written or lose a change. Changes that arrive together are committed
+together (group commit): each operation still returns only once its own change is on disk, but fifty VMs
+stopping at once cost one write, not fifty.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any, Literal, TypeVar
 from filelock import FileLock, Timeout
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
+from engine.atomicfile import write_atomically  # a module global: the benchmarks count the lab's writes
 from engine.format.validate import describe_error, key_path
 from nodes.backends.interface import VmStatus
 
@@ -167,19 +167,6 @@ def _stat_key(path: Path) -> tuple[int, int, int] | None:
     except FileNotFoundError:
         return None
     return (st.st_mtime_ns, st.st_size, st.st_ino)
-
-
-def write_atomically(path: Path, text: str) -> None:
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 Outcome = tuple[bool, Any]  # (succeeded, result or the exception to raise)
