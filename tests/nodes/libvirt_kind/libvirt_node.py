@@ -16,7 +16,7 @@ from nodes.backends.libvirt import LIBVIRT, LibvirtBackend, LibvirtOptions
 # The test driver's own elements (runstate is a virDomainState number).
 TEST_NS = "http://libvirt.org/schemas/domain/test/1.0"
 RUNSTATES = {"running": 1, "paused": 3, "shutoff": 5}
-INSTALL = "apt install libvirt-dev pkg-config; pip install 'interlock[libvirt]'"
+INSTALL = "apt install gcc python3-dev pkg-config libvirt-dev; .venv/bin/pip install -e '.[test,libvirt]'"
 
 
 def importable(module: str) -> bool:

@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
+from libvirt_node import require_libvirt
 
 from engine.config.connections import Connections
 from engine.config.registry import Registry
@@ -52,3 +54,25 @@ def test_without_libvirt_python_check_and_open_say_what_to_install(tmp_path, mon
                                   f'"libvirt" needs libvirt-python, which cannot be imported')
         assert "pip install 'interlock[libvirt]'" in message and "libvirt-dev pkg-config" in message
 
+
+
+def test_libvirt_python_is_an_extra_the_test_command_does_not_install():
+    """The README's test command (`pip install -e '.[test]'`) works on a machine with Python only:
+    libvirt-python builds from source (a C compiler, Python's and libvirt's headers), so it is only in the
+    `libvirt` extra, which .ci/run installs."""
+    project = tomllib.loads((Path(__file__).parents[3] / "pyproject.toml").read_text(encoding="utf-8"))
+    extras = project["project"]["optional-dependencies"]
+    assert any(r.startswith("libvirt-python") for r in extras["libvirt"])
+    assert [r for r in extras["test"] + project["project"]["dependencies"] if "libvirt" in r] == []
+
+
+def test_without_libvirt_python_its_tests_skip_saying_what_to_install_and_fail_in_ci(monkeypatch):
+    monkeypatch.setitem(sys.modules, "libvirt", None)
+    monkeypatch.delenv("INTERLOCK_REQUIRE_REAL_BACKENDS", raising=False)
+    with pytest.raises(pytest.skip.Exception) as skipped:
+        require_libvirt()
+    assert str(skipped.value) == ("libvirt-python is not available here: apt install gcc python3-dev "
+                                  "pkg-config libvirt-dev; .venv/bin/pip install -e '.[test,libvirt]'")
+    monkeypatch.setenv("INTERLOCK_REQUIRE_REAL_BACKENDS", "1")
+    with pytest.raises(pytest.fail.Exception, match="libvirt-python is not available here"):
+        require_libvirt()
