@@ -17,17 +17,22 @@ Cron arithmetic is croniter's, on local wall-clock times. Daylight saving time n
 a run: a local time that does not exist (clocks go forward) runs at the same distance after the jump
 (02:30 becomes 03:30), and a local time that happens twice (clocks go back) runs once, at its first
 occurrence. A run time that falls outside the permitted days/hours or on an exception date is skipped.
+
+Every entry that loads can run: an interval is 1 s to 366 days, and a cron expression has five fields
+and a next fire time (`0 0 30 2 *` has none). Checked here, so `schedule check`, `schedule list` and
+the scheduler refuse the same entries.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from croniter import croniter
+from croniter import CroniterBadDateError, croniter
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..config.settings import read_toml
@@ -35,8 +40,44 @@ from ..errors import ConfigError
 
 SCHEDULES_NAME = "schedules.toml"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_INTERVAL = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+_INTERVAL = re.compile(r"^\s*(\d{1,12})\s*([smhd])\s*$")  # 12 digits: no 5,000-digit int() to parse
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+MIN_INTERVAL_S = 1  # the scheduler's resolution; 0 would divide by zero
+# At most the year that `next_runs` looks ahead, so every interval has a run within it (rarer runs are
+# what cron is for); far from where datetime arithmetic overflows (year 9999).
+MAX_INTERVAL_S = 366 * 86400
+# A closed day or hour longer than this is jumped over when looking for the next run, not stepped
+# through candidate by candidate (an every-second interval would be 86,400 steps a closed day).
+_JUMP = timedelta(minutes=1)
+
+
+def interval_seconds(value: str) -> int:
+    """The length of an interval such as "15m"; ValueError saying why when it is not one or out of range."""
+    match = _INTERVAL.match(value)
+    if not match:
+        shown = value if len(value) <= 40 else value[:40] + "..."
+        raise ValueError(f'not an interval: {shown!r} (a number and s, m, h or d, e.g. "15m")')
+    seconds = int(match[1]) * _UNITS[match[2]]
+    if seconds < MIN_INTERVAL_S:
+        raise ValueError(f"interval {value!r} is too short: it must be at least 1 s")
+    if seconds > MAX_INTERVAL_S:
+        raise ValueError(f"interval {value!r} is too long: it must be at most 366 days (cron for rarer runs)")
+    return seconds
+
+
+def check_cron(value: str) -> None:
+    """ValueError saying why a cron expression cannot drive a schedule: not five fields (croniter would
+    read a sixth as seconds, Quartz-style expressions put seconds first), invalid, or never firing."""
+    if len(value.split()) != 5 and not value.strip().startswith("@"):
+        raise ValueError(f"not a cron expression: {value!r} (five fields: minute hour day month weekday)")
+    if not croniter.is_valid(value):
+        raise ValueError(f"not a cron expression: {value!r} (minute hour day month weekday)")
+    try:
+        croniter(value, datetime.now(UTC).replace(tzinfo=None)).get_next(datetime)
+    except CroniterBadDateError:
+        raise ValueError(f"cron expression {value!r} never fires (no such date)") from None
+    except Exception as exc:  # any other croniter failure is the expression's, reported where it is
+        raise ValueError(f"cron expression {value!r} cannot be used: {exc}") from None
 _HOURS = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 
 
@@ -59,15 +100,15 @@ class ScheduleEntry(BaseModel):
     @field_validator("cron")
     @classmethod
     def _cron(cls, value: str | None) -> str | None:
-        if value is not None and not croniter.is_valid(value):
-            raise ValueError(f"not a cron expression: {value!r} (minute hour day month weekday)")
+        if value is not None:
+            check_cron(value)
         return value
 
     @field_validator("interval")
     @classmethod
     def _interval(cls, value: str | None) -> str | None:
-        if value is not None and not _INTERVAL.match(value):
-            raise ValueError(f'not an interval: {value!r} (a number and s, m, h or d, e.g. "15m")')
+        if value is not None:
+            interval_seconds(value)
         return value
 
     @field_validator("timezone")
@@ -99,18 +140,22 @@ class ScheduleEntry(BaseModel):
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    def _window(self) -> tuple[time, int]:
+        """The permitted hours: their opening time and their end in minutes after midnight."""
+        match = _HOURS.match(self.hours or "")
+        assert match is not None
+        return time(int(match[1]) % 24, int(match[2])), int(match[3]) * 60 + int(match[4])
+
+    def _date_open(self, day: date) -> bool:
+        return day not in self.exceptions and (self.days is None or DAYS[day.weekday()] in self.days)
+
     def permitted(self, moment: datetime) -> bool:
         """Whether a run at this instant is allowed by days, hours and exception dates (local)."""
         local = moment.astimezone(self.zone)
-        if local.date() in self.exceptions:
-            return False
-        if self.days is not None and DAYS[local.weekday()] not in self.days:
+        if not self._date_open(local.date()):
             return False
         if self.hours is not None:
-            match = _HOURS.match(self.hours)
-            assert match is not None
-            start = time(int(match[1]) % 24, int(match[2]))
-            end_minutes = int(match[3]) * 60 + int(match[4])
+            start, end_minutes = self._window()
             minutes = local.hour * 60 + local.minute
             start_minutes = start.hour * 60 + start.minute
             inside = (start_minutes <= minutes < end_minutes) if start_minutes < end_minutes \
@@ -119,12 +164,23 @@ class ScheduleEntry(BaseModel):
                 return False
         return True
 
-    def _candidates(self, after: datetime) -> object:
+    def _reopens(self, moment: datetime) -> datetime:
+        """For an instant that is not permitted: the earliest instant runs may be permitted again, the
+        next local midnight after a closed date, else the next opening of the hours. Never late; around
+        a daylight saving change up to the size of the change early, which only costs a few steps."""
+        local = moment.astimezone(self.zone)
+        day, opening = local.date() + timedelta(days=1), time(0)
+        if self.hours is not None and self._date_open(local.date()):
+            opening = self._window()[0]
+            if local.time() < opening:
+                day = local.date()
+        naive = datetime.combine(day, opening)
+        return min(naive.replace(tzinfo=self.zone, fold=fold).astimezone(UTC) for fold in (0, 1))
+
+    def _candidates(self, after: datetime) -> Iterator[datetime]:
         """Trigger instants (UTC) after `after`, before the window/exception filter."""
         if self.interval is not None:
-            match = _INTERVAL.match(self.interval)
-            assert match is not None
-            step = int(match[1]) * _UNITS[match[2]]
+            step = interval_seconds(self.interval)
             epoch = after.astimezone(UTC).timestamp()
             n = int(epoch // step) + 1
             while True:
@@ -147,13 +203,17 @@ class ScheduleEntry(BaseModel):
         """The next `count` permitted run instants (UTC) after `after`; fewer if none within the horizon."""
         runs: list[datetime] = []
         limit = after + timedelta(days=horizon_days)
-        for moment in self._candidates(after):  # type: ignore[attr-defined]
+        candidates = self._candidates(after)
+        while len(runs) < count:
+            moment = next(candidates)
             if moment > limit:
                 break
             if self.permitted(moment):
                 runs.append(moment)
-                if len(runs) == count:
-                    break
+                continue
+            reopens = self._reopens(moment)
+            if reopens - moment > _JUMP:
+                candidates = self._candidates(reopens - timedelta(seconds=1))
         return runs
 
 

@@ -94,3 +94,44 @@ def test_schedule_check_and_list_from_the_command_line(tmp_path, capsys):
     path.write_text(path.read_text().replace('"Batch Number" = "1"', '"Batch" = "1"'))
     assert main(["schedule", "check", "--schedules", str(path)]) == 2
     assert 'schedule[1] ("nightly")' in capsys.readouterr().err
+
+
+def one_entry(tmp_path: Path, trigger: str) -> Path:
+    path = tmp_path / "schedules.toml"
+    path.write_text(f'[[schedule]]\nname = "x"\nrunbook = "a.json"\n{trigger}\n')
+    return path
+
+
+@pytest.mark.parametrize(("trigger", "key", "reason"), [
+    ('interval = "0s"', "interval", "at least 1 s"),
+    ('interval = "367d"', "interval", "at most 366 days"),
+    ('interval = "99999999999d"', "interval", "at most 366 days"),
+    ('interval = "' + "9" * 5000 + 's"', "interval", "not an interval"),
+    ('cron = "0 0 30 2 *"', "cron", "never fires"),
+    ('cron = "0 0 31 2,4,6,9,11 *"', "cron", "never fires"),
+    ('cron = "0 0 2 * * *"', "cron", "five fields"),  # croniter reads a 6th field as seconds
+])
+def test_check_and_list_refuse_a_trigger_that_cannot_run(tmp_path, capsys, trigger, key, reason):
+    path = one_entry(tmp_path, trigger)
+    for command in ("check", "list"):
+        assert main(["schedule", command, "--schedules", str(path)]) == 2
+        err = capsys.readouterr().err
+        assert f'{path}: schedule[1] ("x"), key "{key}": ' in err and reason in err, err
+        assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("trigger", ['interval = "1s"', 'interval = "366d"', 'cron = "0 0 29 2 *"',
+                                     'cron = "@daily"', 'cron = "0 0 L * *"'])
+def test_the_limits_themselves_are_accepted(tmp_path, trigger):
+    assert load_schedules(one_entry(tmp_path, trigger)).schedule[0].name == "x"  # 29 Feb: every 4 years
+
+
+def test_finding_the_next_runs_skips_closed_days_and_hours_instead_of_stepping_through_them():
+    import time
+    start = time.perf_counter()
+    # Every second, but only from 01:00 to 01:01 on Mondays: 600,000 candidate seconds a week.
+    weekly = entry(interval="1s", days=["mon"], hours="01:00-01:01").next_runs(
+        datetime(2026, 5, 5, 12, tzinfo=UTC), 2)
+    never = entry(interval="1s", days=[]).next_runs(datetime(2026, 5, 5, 12, tzinfo=UTC), 1)
+    assert local(weekly, "UTC") == ["05-11 01:00 UTC", "05-11 01:00 UTC"] and never == []
+    assert time.perf_counter() - start < 0.5
