@@ -19,7 +19,12 @@ from PySide6.QtWidgets import (
 from engine.history import HistoryError, JobSummary, open_history
 
 JOB_ROLE = Qt.ItemDataRole.UserRole
-STATUSES = ("", "success", "warning", "failed", "cancelled", "running")
+STATUSES = ("", "success", "warning", "failed", "cancelled", "running", "interrupted")
+STATUS_HELP = {
+    "interrupted": "The process running this job ended before the job did (killed, crashed or shut down).\n"
+                   "Open it to see which instances had finished; nothing was undone.",
+    "running": "Still running, or its process ended on another host that shares this history.",
+}
 
 
 class HistoryPanel(QWidget):
@@ -71,6 +76,8 @@ class HistoryPanel(QWidget):
             item = QTreeWidgetItem(self.jobs, [(job.started_at or "")[:19].replace("T", " "), job.runbook,
                                                job.status, duration, parameters, job.job_id])
             item.setData(0, JOB_ROLE, job.job_id)
+            if job.status in STATUS_HELP:
+                item.setToolTip(2, STATUS_HELP[job.status])
 
     def _open_current(self) -> None:
         item = self.jobs.currentItem()

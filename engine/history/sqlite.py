@@ -1,8 +1,12 @@
 """The run history in SQLite (DESIGN §3.8): jobs, instances with their published rows, events.
 
-`SQLiteHistory.record` is an engine event sink. It buffers events and writes them in batches, one
-transaction each (at 500 buffered events, when a job finishes, on `flush()`/`close()`), because a commit
-per event would make the history the bottleneck of a run that starts thousands of instances.
+`SQLiteHistory.record` is an engine event sink. A job's row is written the moment it starts (status
+`running`, with its owner process); its other events are buffered and written in batches, one
+transaction each — at 500 buffered events, half a second after the first one waiting (a background
+thread), when a job finishes, and on `flush()`/`close()` — because a commit per event would make the
+history the bottleneck of a run that starts thousands of instances, while a killed run must still leave
+what it did on disk. Opening the history marks `interrupted` the running jobs of this host whose owner
+process is gone (`owner.py`).
 Several processes may run jobs at once: the database is in WAL mode, writers take the write lock up
 front (BEGIN IMMEDIATE) and wait for it up to a busy timeout instead of failing.
 Only events and job results are stored, and the engine keeps secrets out of both; no configuration
@@ -15,6 +19,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterable
+from contextlib import suppress
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,10 +29,12 @@ from pydantic import ValidationError
 from .. import paths
 from ..run.events import Event, event_from_dict
 from ..run.result import JobResult
+from .owner import Owner, is_gone, this_host, this_process
 from .store import HistoryError, JobSummary, RunHistory, StoredInstance, StoredJob
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 FLUSH_AT = 500
+FLUSH_AFTER_S = 0.5  # a buffered event reaches the disk this soon, even if no other event follows
 BUSY_TIMEOUT_S = 30.0
 
 # Migrations by the version they lead to; version 1 creates everything. A later version appends
@@ -69,11 +76,29 @@ _MIGRATIONS: dict[int, list[str]] = {
             PRIMARY KEY (job_id, seq)
         )""",
     ],
+    # Who runs a job, so that another process can tell a killed run from a running one.
+    2: [
+        "ALTER TABLE jobs ADD COLUMN owner_host TEXT",
+        "ALTER TABLE jobs ADD COLUMN owner_pid INTEGER",
+        "ALTER TABLE jobs ADD COLUMN owner_started REAL",
+        "CREATE INDEX jobs_status ON jobs (status)",
+    ],
 }
 
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _event_json(data: dict[str, Any]) -> str:
+    """An event as stored; one that cannot be written as JSON (too deep, say) is stored as its
+    envelope and the reason, so the rest of the job's history is still recorded."""
+    try:
+        return _dumps(data)
+    except (ValueError, TypeError, RecursionError) as exc:
+        envelope = {key: data.get(key) for key in ("kind", "job_id", "at", "activity", "name", "instance",
+                                                    "status", "error")}
+        return _dumps({**envelope, "stored": f"not stored in full: {type(exc).__name__}: {exc}"})
 
 
 def _duration(started: str | None, finished: str | None) -> float | None:
@@ -88,13 +113,20 @@ def _duration(started: str | None, finished: str | None) -> float | None:
 class SQLiteHistory(RunHistory):
     """The run history in one SQLite file; `record` is an engine sink, `jobs`/`job` read it back."""
 
-    def __init__(self, path: str | Path | None = None) -> None:
+    def __init__(self, path: str | Path | None = None, *, flush_after_s: float = FLUSH_AFTER_S) -> None:
         self.path = Path(path) if path is not None else paths.history_path()
-        self._lock = threading.Lock()  # sinks may be called from worker threads
+        self.flush_after_s = flush_after_s
+        # Sinks may be called from worker threads, and the flusher thread writes too: the buffers
+        # have their own lock (held for an append), the database another (held for a batch).
+        self._buffer_lock = threading.Lock()
+        self._write_lock = threading.Lock()
         self._jobs: list[tuple[str, tuple[Any, ...]]] = []  # job rows, in event order
         self._instances: list[tuple[Any, ...]] = []
         self._events: list[tuple[Any, ...]] = []
         self._seq: dict[str, int] = {}  # next event number per job
+        self._dirty = threading.Event()  # something is buffered: the flusher writes it soon
+        self._closing = threading.Event()
+        self._flusher: threading.Thread | None = None
         self._db = self._open()
 
     # -- opening and migrating -------------------------------------------------------------------
@@ -109,6 +141,7 @@ class SQLiteHistory(RunHistory):
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = NORMAL")
             self._migrate(db)
+            self._mark_interrupted(db)
         except sqlite3.DatabaseError as exc:
             raise HistoryError(f"{self.path}: cannot open the run history: {exc}") from None
         except OSError as exc:
@@ -133,42 +166,94 @@ class SQLiteHistory(RunHistory):
             db.execute("ROLLBACK")
             raise
 
+    def _mark_interrupted(self, db: sqlite3.Connection) -> None:
+        """Running jobs of this host whose owner process is gone end `interrupted`, at the time of
+        the last thing they recorded; what they had finished stays as it was written."""
+        running = db.execute("SELECT job_id, owner_host, owner_pid, owner_started FROM jobs"
+                             " WHERE status = 'running' AND owner_host = ?", (this_host(),)).fetchall()
+        gone = [job_id for job_id, host, pid, started in running
+                if pid is not None and started is not None and is_gone(Owner(host, pid, started))]
+        if not gone:
+            return
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for job_id in gone:
+                db.execute(
+                    "UPDATE jobs SET status = 'interrupted', finished_at = COALESCE("
+                    " (SELECT MAX(at) FROM events WHERE job_id = :job), started_at)"
+                    " WHERE job_id = :job AND status = 'running'", {"job": job_id})
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
     def schema_version(self) -> int:
         return self._db.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]
 
     # -- writing ---------------------------------------------------------------------------------
 
     def record(self, event: Event) -> None:
-        """Engine sink: buffer one event; written at FLUSH_AT buffered events or when a job finishes."""
+        """Engine sink: buffer one event. A job's start is written at once; the rest at FLUSH_AT
+        buffered events, when a job finishes, or FLUSH_AFTER_S later by the flusher thread."""
         data = event.to_dict()
-        with self._lock:
+        kind = event.kind
+        with self._buffer_lock:
             seq = self._seq.get(event.job_id, 0)
             self._seq[event.job_id] = seq + 1
-            self._events.append((event.job_id, seq, event.kind, event.at, _dumps(data)))
-            if event.kind == "job_started":
+            self._events.append((event.job_id, seq, kind, event.at, _event_json(data)))
+            if kind == "job_started":
+                owner = this_process()
                 self._jobs.append(("start", (
                     event.job_id, data.get("runbook", ""), data.get("path"),
-                    _dumps(data.get("parameters") or {}), event.at)))
-            elif event.kind == "instance_finished":
+                    _dumps(data.get("parameters") or {}), event.at, owner.host, owner.pid, owner.started)))
+            elif kind == "instance_finished":
                 self._instances.append((
                     event.job_id, data["activity"], data["instance"], data.get("name", ""),
                     data["status"], data.get("started_at"), data.get("finished_at"),
                     data.get("duration_s"), data.get("attempts"), data.get("error"),
-                    _dumps(data.get("rows") or [])))
-            elif event.kind == "job_finished":
+                    _event_json(data.get("rows") or [])))
+            elif kind == "job_finished":
                 self._jobs.append(("finish", (data["status"], event.at, event.job_id)))
-            if event.kind == "job_finished" or len(self._events) >= FLUSH_AT:
-                self._flush_locked()
+            write_now = kind in ("job_started", "job_finished") or len(self._events) >= FLUSH_AT
+        if write_now:
+            self.flush()
+        elif not self._dirty.is_set():
+            self._dirty.set()
+            if self._flusher is None:
+                self._start_flusher()
+
+    def _start_flusher(self) -> None:
+        self._flusher = threading.Thread(target=self._flush_soon, name=f"history flusher {self.path.name}",
+                                         daemon=True)
+        self._flusher.start()
+
+    def _flush_soon(self) -> None:
+        while True:
+            self._dirty.wait()
+            if self._closing.wait(self.flush_after_s):
+                return  # close() writes what is left
+            self._dirty.clear()
+            with suppress(HistoryError):  # kept buffered: the next flush retries, close() reports it
+                self.flush()
 
     def flush(self) -> None:
         """Write every buffered event now, in one transaction."""
-        with self._lock:
-            self._flush_locked()
+        with self._write_lock:
+            with self._buffer_lock:
+                jobs, instances, events = self._jobs, self._instances, self._events
+                self._jobs, self._instances, self._events = [], [], []
+            if not (jobs or instances or events):
+                return
+            try:
+                self._write(jobs, instances, events)
+            except BaseException:
+                # Put back in front of anything buffered since, so a later flush retries in order.
+                with self._buffer_lock:
+                    self._jobs[:0], self._instances[:0], self._events[:0] = jobs, instances, events
+                raise
 
-    def _flush_locked(self) -> None:
-        if not (self._events or self._jobs or self._instances):
-            return
-        jobs, instances, events = self._jobs, self._instances, self._events
+    def _write(self, jobs: list[tuple[str, tuple[Any, ...]]], instances: list[tuple[Any, ...]],
+               events: list[tuple[Any, ...]]) -> None:
         try:
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -176,10 +261,12 @@ class SQLiteHistory(RunHistory):
                 for op, values in jobs:
                     if op == "start":
                         self._db.execute(
-                            "INSERT INTO jobs (job_id, runbook, path, parameters, started_at)"
-                            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (job_id) DO UPDATE SET"
-                            " runbook = excluded.runbook, path = excluded.path,"
-                            " parameters = excluded.parameters, started_at = excluded.started_at",
+                            "INSERT INTO jobs (job_id, runbook, path, parameters, started_at, owner_host,"
+                            " owner_pid, owner_started) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                            " ON CONFLICT (job_id) DO UPDATE SET runbook = excluded.runbook,"
+                            " path = excluded.path, parameters = excluded.parameters,"
+                            " started_at = excluded.started_at, owner_host = excluded.owner_host,"
+                            " owner_pid = excluded.owner_pid, owner_started = excluded.owner_started",
                             values)
                     else:
                         self._db.execute("UPDATE jobs SET status = ?, finished_at = ? WHERE job_id = ?",
@@ -197,14 +284,19 @@ class SQLiteHistory(RunHistory):
                 raise
         except sqlite3.Error as exc:
             raise HistoryError(f"{self.path}: cannot write the run history: {exc}") from None
-        # Cleared only once written, so a failed batch is retried by the next flush.
-        self._jobs, self._instances, self._events = [], [], []
 
     def save_result(self, result: JobResult) -> None:
         """Store the final job result document (flushing buffered events first)."""
-        document = result.model_dump(mode="json")
-        with self._lock:
-            self._flush_locked()
+        try:
+            document = result.model_dump(mode="json")
+            stored = _dumps(document)
+        except (ValueError, TypeError, RecursionError) as exc:
+            # The job's end is still recorded (its status and events are); only the document is not.
+            self._save_status(result)
+            raise HistoryError(f"{self.path}: job {result.job_id}: its result document cannot be stored "
+                               f"({type(exc).__name__}: {exc}); its status and events are") from None
+        self.flush()
+        with self._write_lock:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
                 try:
@@ -215,12 +307,24 @@ class SQLiteHistory(RunHistory):
                         " status = excluded.status, started_at = excluded.started_at,"
                         " finished_at = excluded.finished_at, result = excluded.result",
                         (result.job_id, result.runbook, _dumps(document["parameters"]), result.status,
-                         result.started_at, result.finished_at, _dumps(document)))
+                         result.started_at, result.finished_at, stored))
                     self._add_missing_instances(result)
                     self._db.execute("COMMIT")
                 except BaseException:
                     self._db.execute("ROLLBACK")
                     raise
+            except sqlite3.Error as exc:
+                raise HistoryError(f"{self.path}: cannot write the run history: {exc}") from None
+
+    def _save_status(self, result: JobResult) -> None:
+        self.flush()
+        with self._write_lock:
+            try:
+                self._db.execute(
+                    "INSERT INTO jobs (job_id, runbook, status, started_at, finished_at)"
+                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (job_id) DO UPDATE SET status = excluded.status,"
+                    " finished_at = excluded.finished_at",
+                    (result.job_id, result.runbook, result.status, result.started_at, result.finished_at))
             except sqlite3.Error as exc:
                 raise HistoryError(f"{self.path}: cannot write the run history: {exc}") from None
 
@@ -233,7 +337,7 @@ class SQLiteHistory(RunHistory):
         rows = [
             (result.job_id, activity.id, index, activity.name, inst.status, inst.started_at,
              inst.finished_at, _duration(inst.started_at, inst.finished_at), inst.attempts, inst.error,
-             _dumps(inst.rows))
+             _event_json(inst.rows))
             for activity in result.activities for index, inst in enumerate(activity.instances)
         ]
         self._db.executemany(
@@ -243,6 +347,10 @@ class SQLiteHistory(RunHistory):
 
     def close(self) -> None:
         """Flush and close; the store cannot be used afterwards."""
+        self._closing.set()
+        self._dirty.set()  # wake the flusher so that it sees the close
+        if self._flusher is not None:
+            self._flusher.join()
         try:
             self.flush()
         finally:

@@ -45,6 +45,7 @@ class JobFinished(Event):
     runbook: str
     status: Status
     duration_s: float
+    error: str | None = None  # an internal error of the engine that failed the job
 
 
 class InstanceStarted(Event):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from ..errors import ActivityError, InterlockError, ParameterError
 from ..format.fileio import load_runbook
 from ..format.graph import CompiledGraph
 from ..format.model import Runbook
+from . import safety
 from .clock import iso, now
 from .datapath import PathContext
 from .events import (
@@ -98,6 +100,9 @@ class Job:
         self._closing: asyncio.Task[None] | None = None  # ends a cancelled job once its tasks have
         self._done = asyncio.Event()
         self._reported: set[tuple[str, str]] = set()
+        # Exceptions in the engine's own bookkeeping (never an activity's failure, which is its
+        # instance's): each ends the job failed, with the error in its result (fail_internal).
+        self.internal_errors: list[str] = []
         self.started_at = now()
         self.config = engine.config
         self.runbook_path = runbook.path  # read once: a private attribute is slow to reach
@@ -126,6 +131,17 @@ class Job:
 
     # -- the run --------------------------------------------------------------------------------
     async def run(self) -> JobResult:
+        """Run the job to its end. Whatever goes wrong inside the engine, the job ends with a result
+        (failed, with the error) instead of an exception or a success that hides it."""
+        with safety.watching(self):
+            try:
+                return await self._run()
+            except Exception as exc:  # the job's own bookkeeping broke
+                self.fail_internal(exc, "while running the job")
+                await self._done.wait()
+                return self._result()
+
+    async def _run(self) -> JobResult:
         self.emit(build(JobStarted,
             kind="job_started", job_id=self.job_id, at=iso(self.started_at), runbook=self.runbook.name,
             path=self.runbook.path, parameters=self.parameters, parent_job_id=self.parent_job_id))
@@ -153,11 +169,11 @@ class Job:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
             self._tasks = {task for task in self._tasks if not task.done()}
 
-    def cancel(self) -> None:
+    def cancel(self, reason: str = "job cancelled") -> None:
         if self.cancelled:
             return
         self.cancelled = True
-        self.log("job cancelled", "warning")
+        self.log(reason, "warning")
         for node in self.nodes:
             while node.queue:
                 node.queue.popleft()
@@ -172,9 +188,26 @@ class Job:
         self._closing = asyncio.get_running_loop().create_task(self._end_after_tasks())
 
     async def _end_after_tasks(self) -> None:
-        await self._drain()
-        self._finish_deferred()  # the instances that ended before the cancel are in the result
-        self._done.set()
+        try:
+            await self._drain()
+            self._finish_deferred()  # the instances that ended before the cancel are in the result
+        finally:
+            self._done.set()  # whatever happened, the job ends
+
+    def fail_internal(self, exc: BaseException, where: str) -> None:
+        """An exception in the engine's own bookkeeping: the job stops starting work and ends
+        `failed` with the error — never lost, never a success. Its counters can no longer be trusted,
+        so it is not left to run on."""
+        message = f"internal error {where}: {type(exc).__name__}: {exc}"
+        self.internal_errors.append(message)
+        with suppress(Exception):
+            self.log(message, "error")
+        if self.cancelled:
+            return
+        try:
+            self.cancel("job stopped after an internal error")
+        except Exception:  # even stopping fails: end the job now with what it has
+            self._done.set()
 
     # -- counters -------------------------------------------------------------------------------
     def _add_pending(self, node: PlanNode, delta: int) -> None:
@@ -236,9 +269,11 @@ class Job:
                 node.started += 1
                 try:
                     finished = await self._run_instance(node, path, number)
-                except BaseException:
+                except asyncio.CancelledError:
                     self._add_pending(node, -1)
                     raise
+                except Exception as exc:  # the engine's part of the instance broke: it ends failed
+                    finished = self._broken_instance(node, path, number, exc)
                 self._defer_finish(finished)
                 if self.cancelled or not node.queue:
                     return
@@ -253,7 +288,26 @@ class Job:
             self._tasks.discard(asyncio.current_task())  # type: ignore[arg-type]
             node.running -= 1
             if self._ready or not self.outstanding:
-                self._settle()
+                self._settle_guarded()
+
+    def _settle_guarded(self) -> None:
+        try:
+            self._settle()
+        except Exception as exc:
+            self.fail_internal(exc, "while settling the job")
+
+    def _broken_instance(self, node: PlanNode, path: PathContext | None, number: int,
+                         exc: Exception) -> Finished:
+        at = now()
+        error = f"internal error: {type(exc).__name__}: {exc}"
+        done = Finished(node, path, Attempt("failed", error=error, retryable=False), 1, at, at)
+        if self.sinks:
+            self.emit(build(InstanceFinished,
+                kind="instance_finished", job_id=self.job_id, at=iso(at), activity=node.id,
+                name=node.name, instance=number, status="failed", started_at=iso(at), finished_at=iso(at),
+                duration_s=0.0, attempts=1, error=error, rows=[], inputs={}))
+        self.fail_internal(exc, f'in instance {number} of "{node.name}"')
+        return done
 
     async def _run_instance(self, node: PlanNode, path: PathContext | None, number: int) -> Finished:
         if self.sinks:
@@ -287,14 +341,19 @@ class Job:
             loop.call_soon(loop.call_soon, self._finish_deferred)
 
     def _finish_deferred(self) -> None:
+        try:
+            self._finish_all()
+        except Exception as exc:
+            self.fail_internal(exc, "while recording finished instances")
+
+    def _finish_all(self) -> None:
         self._finish_armed = False
         finishing, self._finishing = self._finishing, []
         for done in finishing:
             try:
                 self._finish(done)
-            except Exception as exc:  # an engine bug: say so, and let the rest of the job go on
-                self.log(f"recording an instance failed: {type(exc).__name__}: {exc}", "error",
-                         done.node.id)
+            except Exception as exc:  # an engine bug: the job ends failed with it
+                self.fail_internal(exc, f'while recording an instance of "{done.node.name}"')
             self._add_pending(done.node, -1)
         self._settle()
 
@@ -336,9 +395,11 @@ class Job:
         try:
             if not self.cancelled:
                 self._route(node, tokens, at)
+        except Exception as exc:
+            self.fail_internal(exc, f'while routing the rows of "{node.name}"')
         finally:
             self._add_pending(node, -1)
-            self._settle()
+            self._settle_guarded()
 
     def _route_now(self, node: PlanNode, tokens: list[PathContext], at: str) -> None:
         """Offer tokens to every outgoing link; report passed/filtered counts per link."""
@@ -380,9 +441,11 @@ class Job:
         try:
             await asyncio.sleep(link.delay_s)
             self._offer(link.target, token, link.source.id)
+        except Exception as exc:
+            self.fail_internal(exc, f"on the delayed link {link.source.id} -> {link.target.id}")
         finally:
             self._add_pending(link.source, -1)
-            self._settle()
+            self._settle_guarded()
 
     # -- junctions ------------------------------------------------------------------------------
     def _resolve_junction(self, junction: PlanNode) -> None:
@@ -471,15 +534,16 @@ class Job:
             state = "ran" if node.instances else ("cancelled" if self.cancelled else "not run")
             activities.append(build(ActivityResult,
                 id=node.id, name=node.name, state=state, instances=node.instances, detail=None))
-        status = ("cancelled" if self.cancelled else "failed" if failed else
+        error = "; ".join(self.internal_errors) or None
+        status = ("failed" if error else "cancelled" if self.cancelled else "failed" if failed else
                   "warning" if warned else "success")
         result = build(JobResult,
             job_id=self.job_id, runbook=self.runbook.name, status=status, parameters=self.parameters,
             started_at=iso(self.started_at), finished_at=iso(finished), activities=activities,
-            junctions=junctions, returned=self.returned)
+            junctions=junctions, returned=self.returned, error=error)
         self.emit(build(JobFinished,
             kind="job_finished", job_id=self.job_id, at=iso(finished), runbook=self.runbook.name,
-            status=status, duration_s=round(finished - self.started_at, 6)))
+            status=status, duration_s=round(finished - self.started_at, 6), error=error))
         return result
 
 

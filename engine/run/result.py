@@ -38,6 +38,8 @@ class JobResult(BaseModel):
     activities: list[ActivityResult] = Field(default_factory=list)
     junctions: dict[str, str] = Field(default_factory=dict)
     returned: dict[str, Any] = Field(default_factory=dict)
+    # Set when the engine itself failed (an internal error), which also makes the job `failed`.
+    error: str | None = None
 
     def activity(self, activity_id: str) -> ActivityResult | None:
         return next((a for a in self.activities if a.id == activity_id), None)

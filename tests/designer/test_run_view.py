@@ -198,3 +198,27 @@ def test_runs_use_the_connections_config_chosen_in_settings(window, qloop, make_
     result = run_to_end(window, qloop, {"Batch Number": "1"})
     assert result.status == "success"
     assert json.loads(lab.read_text())["vms"][0]["checkpoints"] != []  # the chosen lab, not the default
+
+
+def test_a_killed_job_is_listed_interrupted_in_the_history_panel_with_its_finished_instances(
+        window, monkeypatch):
+    from engine.history import sqlite as sqlite_history
+    from engine.history.owner import Owner, this_process
+    from engine.run.events import InstanceFinished, JobStarted
+
+    me = this_process()
+    gone = Owner(me.host, me.pid, me.started - 1000.0)  # our pid, another start time: a gone process
+    at = "2026-01-05T10:00:00+00:00"
+    with monkeypatch.context() as patch, HistoryStore() as store:
+        patch.setattr(sqlite_history, "this_process", lambda: gone)
+        store.record(JobStarted(job_id="killed-job", at=at, runbook="VM Checkpoint", path=str(SEED)))
+        store.record(InstanceFinished(job_id="killed-job", at=at, activity="get_vms", name="Get VMs in Batch",
+                                      instance=0, status="success", started_at=at, finished_at=at,
+                                      duration_s=0.1, attempts=1))
+    window.history_panel.status.setCurrentIndex(window.history_panel.status.findData("interrupted"))
+    jobs = window.history_panel.jobs
+    assert jobs.topLevelItemCount() == 1
+    assert jobs.topLevelItem(0).text(2) == "interrupted"
+    assert "ended before the job did" in jobs.topLevelItem(0).toolTip(2)
+    assert window.open_history_job("killed-job")
+    assert window.scene.activity_items["get_vms"].overlay["done"] == 1

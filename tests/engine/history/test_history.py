@@ -4,12 +4,15 @@ stays correct with batches, several writers, and databases it cannot use."""
 from __future__ import annotations
 
 import sqlite3
+import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from engine.history import FLUSH_AT, SCHEMA_VERSION, HistoryError, HistoryStore
+from engine.history import sqlite as sqlite_history
+from engine.history.owner import Owner, this_process
 from engine.run.events import (
     InstanceFinished,
     InstanceStarted,
@@ -91,29 +94,51 @@ def test_a_recorded_job_is_listed_with_its_status_instances_and_events(db: Path)
 
 
 def test_events_are_written_in_batches_not_one_commit_each(db: Path) -> None:
-    store = HistoryStore(db)
+    store = HistoryStore(db, flush_after_s=60)  # the timed flush is tested on its own below
     store.record(JobStarted(job_id="big", at=T0, runbook="Demo"))
-    for i in range(FLUSH_AT - 2):
+    assert count(db, "events") == 1  # a job is in the history the moment it starts
+    for i in range(FLUSH_AT - 1):
         store.record(InstanceStarted(job_id="big", at=T0, activity="a", name="A", instance=i))
-    assert count(db, "events") == 0  # 499 buffered: nothing committed yet
+    assert count(db, "events") == 1  # 499 buffered: nothing more committed yet
     store.record(InstanceStarted(job_id="big", at=T0, activity="a", name="A", instance=FLUSH_AT))
-    assert count(db, "events") == FLUSH_AT
+    assert count(db, "events") == FLUSH_AT + 1
     store.record(InstanceStarted(job_id="big", at=T0, activity="a", name="A", instance=FLUSH_AT + 1))
-    assert count(db, "events") == FLUSH_AT
+    assert count(db, "events") == FLUSH_AT + 1
     store.record(JobFinished(job_id="big", at=T1, runbook="Demo", status="success", duration_s=2.5))
-    assert count(db, "events") == FLUSH_AT + 2  # the job's end writes what is left
+    assert count(db, "events") == FLUSH_AT + 3  # the job's end writes what is left
     store.close()
+
+
+def test_a_started_job_is_listed_as_running_at_once(db: Path) -> None:
+    with HistoryStore(db, flush_after_s=60) as store:
+        store.record(JobStarted(job_id="now", at=T0, runbook="Demo"))
+        with HistoryStore(db) as reader:  # another process's view
+            assert [(j.job_id, j.status) for j in reader.jobs()] == [("now", "running")]
+
+
+def test_buffered_events_reach_the_disk_within_a_second_without_more_events(db: Path) -> None:
+    with HistoryStore(db) as store:
+        store.record(JobStarted(job_id="j", at=T0, runbook="Demo"))
+        store.record(InstanceFinished(job_id="j", at=T0, activity="a", name="A", instance=0,
+                                      status="success", started_at=T0, finished_at=T0, duration_s=0.1,
+                                      attempts=1))
+        assert count(db, "instances") == 0
+        deadline = time.monotonic() + 1.0
+        while count(db, "instances") == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert count(db, "instances") == 1
 
 
 def test_flush_and_close_write_what_is_buffered(db: Path) -> None:
-    store = HistoryStore(db)
+    store = HistoryStore(db, flush_after_s=60)
     store.record(JobStarted(job_id="j", at=T0, runbook="Demo"))
-    assert count(db, "jobs") == 0
-    store.flush()
-    assert count(db, "jobs") == 1
     store.record(InstanceStarted(job_id="j", at=T0, activity="a", name="A", instance=0))
-    store.close()
+    assert count(db, "events") == 1
+    store.flush()
     assert count(db, "events") == 2
+    store.record(InstanceStarted(job_id="j", at=T0, activity="a", name="A", instance=1))
+    store.close()
+    assert count(db, "events") == 3
 
 
 def test_saved_result_is_returned_as_it_was_and_sets_the_status(db: Path) -> None:
@@ -203,7 +228,7 @@ def test_database_is_wal_with_a_schema_version(db: Path) -> None:
     # Opening again does not migrate twice.
     with HistoryStore(db) as store:
         assert store.schema_version() == SCHEMA_VERSION
-    assert count(db, "schema_version") == 1
+    assert count(db, "schema_version") == SCHEMA_VERSION  # one row per migration, each done once
 
 
 def test_a_newer_schema_is_refused_clearly(db: Path) -> None:
@@ -238,3 +263,28 @@ def test_several_processes_write_the_same_history(db: Path) -> None:
     with HistoryStore(db) as store:
         assert store.job("w3-14").result is not None
         assert len(store.job("w2-7").events) == len(job_events("x", instances=5))
+
+
+def started_by(db: Path, job_id: str, owner: Owner, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Record a job's start as if the given process ran it, and instances it finished."""
+    with monkeypatch.context() as patch, HistoryStore(db) as store:
+        patch.setattr(sqlite_history, "this_process", lambda: owner)
+        store.record(JobStarted(job_id=job_id, at=T0, runbook="Demo"))
+        store.record(InstanceFinished(job_id=job_id, at=T1, activity="a", name="A", instance=0,
+                                      status="success", started_at=T0, finished_at=T1, duration_s=2.5,
+                                      attempts=1))
+
+
+def test_a_job_whose_process_is_gone_is_interrupted_with_what_it_finished(
+        db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    me = this_process()
+    # The same pid with another start time: the pid was reused, the job's own process is gone.
+    started_by(db, "reused", Owner(me.host, me.pid, me.started - 1000.0), monkeypatch)
+    started_by(db, "live", me, monkeypatch)
+    started_by(db, "elsewhere", Owner("some-other-host", 1, 1.0), monkeypatch)
+    with HistoryStore(db) as store:
+        statuses = {job.job_id: (job.status, job.finished_at) for job in store.jobs()}
+        assert statuses == {"reused": ("interrupted", T1), "live": ("running", None),
+                            "elsewhere": ("running", None)}
+        assert [(i.activity, i.status) for i in store.job("reused").instances] == [("a", "success")]
+        assert [j.job_id for j in store.jobs(status="interrupted")] == ["reused"]
