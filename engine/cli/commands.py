@@ -17,7 +17,7 @@ from ..format.export import TEXT_FORMATS, render_text
 from ..format.fileio import load_runbook, validate_file
 from ..history import StoredJob, open_history
 from ..paths import history_path
-from .render import history_table, print_job
+from .render import history_table, print_job, visible
 
 EXPORTER_GROUP = "interlock.exporters"
 
@@ -34,13 +34,13 @@ def validate(args: argparse.Namespace) -> int:
         problems = validate_file(path, registry)
         errors = [p for p in problems if p.severity == "error"]
         for problem in problems:
-            print(str(problem) if problem.file else f"{path}: {problem}", file=sys.stderr)
+            print(visible(str(problem) if problem.file else f"{path}: {problem}"), file=sys.stderr)
         if errors:
             invalid += 1
         else:
             warnings = len(problems)
             note = f" ({warnings} warning{'' if warnings == 1 else 's'})" if warnings else ""
-            print(f"{path}: valid{note}")
+            print(visible(f"{path}: valid{note}"))
     return 2 if invalid else 0
 
 
@@ -133,7 +133,7 @@ def bundle(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     made = export_for_headless_run(args.runbook, output, Registry.from_entry_points(), config)
     for warning in made.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(visible(f"warning: {warning}"), file=sys.stderr)
     print(f"{output}: {len(made.runbooks)} runbook(s), connections template {output / 'interlock.toml'}",
           file=sys.stderr)
     print(f"cd {output} && {made.command}")

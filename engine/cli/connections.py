@@ -8,13 +8,13 @@ import asyncio
 import sys
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from ..config.connections import Connections, test_connection
 from ..config.registry import Registry
 from ..config.settings import load_config
 from ..errors import ConfigError
+from .render import markup, visible
 
 EXIT_FAILED = 1
 
@@ -38,11 +38,11 @@ def list_connections(args: argparse.Namespace) -> int:
         except ConfigError as exc:
             problems.append(str(exc))
             state = "[red]problem (below)[/]"
-        table.add_row(escape(name), escape(described.kind), escape(where), state)
+        table.add_row(markup(name), markup(described.kind), markup(where), state)
     Console(highlight=False, width=200 if not sys.stdout.isatty() else None).print(table)
     for problem in problems:
-        print(problem)
-    print(f"from {connections.config.source or 'no config file (defaults)'}", file=sys.stderr)
+        print(visible(problem, newlines=True))
+    print(visible(f"from {connections.config.source or 'no config file (defaults)'}"), file=sys.stderr)
     return 0
 
 
@@ -56,7 +56,8 @@ def test_connections(args: argparse.Namespace) -> int:
     for name in names:
         ok, message = asyncio.run(test_connection(connections, name))
         failed += not ok
-        print(f"{name}: {'ok' if ok else 'FAILED'}: {message}", file=sys.stdout if ok else sys.stderr)
+        line = visible(f"{name}: {'ok' if ok else 'FAILED'}: {message}")
+        print(line, file=sys.stdout if ok else sys.stderr)
     return EXIT_FAILED if failed else 0
 
 

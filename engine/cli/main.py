@@ -16,6 +16,7 @@ from ..errors import InterlockError, PackError
 from ..format.export import TEXT_FORMATS
 from . import commands, run
 from .connections import add_connection_commands
+from .render import visible
 from .schedule import add_schedule_commands
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
@@ -96,8 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_INVALID
     try:
         return args.handler(args)
-    except InterlockError as exc:
-        print(str(exc), file=sys.stderr)
+    except InterlockError as exc:  # messages name files, activities and keys: show their controls
+        print(visible(str(exc), newlines=True), file=sys.stderr)
         return EXIT_INVALID
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

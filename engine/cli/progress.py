@@ -1,6 +1,7 @@
 """Live progress of a job on stderr: a rich table on a terminal, one plain line per event otherwise.
 
 Both are engine sinks. They only count and print; the job result, not these counters, is the truth.
+Names and messages go through `visible`: a VM or activity name cannot forge or erase progress lines.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from rich.text import Text
 
 from ..run.events import Event
 from ..run.progress import ActivityCounts, ProgressCounts, subjects_of, subjects_text
-from .render import STATUS_STYLE, seconds
+from .render import STATUS_STYLE, seconds, visible
 
 
 class LiveProgress:
@@ -40,7 +41,7 @@ class LiveProgress:
         counts = self.counts
         now = time.monotonic()
         end = counts.finished or now
-        header = Text.assemble((counts.runbook, "bold"), f"  job {counts.job_id}  ",
+        header = Text.assemble((visible(counts.runbook), "bold"), f"  job {counts.job_id}  ",
                                (seconds(end - counts.started), "cyan"))
         if counts.status:
             header.append(f"  {counts.status}", style=STATUS_STYLE.get(counts.status, ""))
@@ -55,18 +56,18 @@ class LiveProgress:
         for activity_id, act in counts.activities.items():
             if activity_id in counts.junctions:
                 state = act.junction or "waiting"
-                table.add_row(act.name, Text(state, style=STATUS_STYLE.get(state, "dim")))
+                table.add_row(Text(visible(act.name)), Text(state, style=STATUS_STYLE.get(state, "dim")))
                 continue
             elapsed = act.elapsed(now)
             table.add_row(
-                Text(act.name, style="" if act.first_start is not None else "dim"),
+                Text(visible(act.name), style="" if act.first_start is not None else "dim"),
                 _state(act),
                 Text(str(act.running), style="cyan" if act.running else "dim"),
                 Text(str(act.done), style="green" if act.done else "dim"),
                 Text(str(act.warned), style="yellow" if act.warned else "dim"),
                 Text(str(act.failed), style="red" if act.failed else "dim"),
                 seconds(elapsed) if elapsed is not None else "",
-                *([Text(act.latest, style="dim")] if show_latest else []),
+                *([Text(visible(act.latest), style="dim")] if show_latest else []),
             )
         return Group(header, table)
 
@@ -126,4 +127,4 @@ def plain_line(event: Event, subject_fields: dict[str, str] | None = None) -> st
         text = f'{data["level"]}: {where}{data["message"]}'
     else:
         text = event.to_json()
-    return f"{clock} {text}"
+    return f"{clock} {visible(text)}"

@@ -1,14 +1,17 @@
-"""Human-readable output: the end-of-run summary, the history table, one stored job."""
+"""Human-readable output: the end-of-run summary, the history table, one stored job — and `visible`,
+which every command applies to the names and values it prints (they come from runbooks, configs and
+back-ends, so a name must not be able to move the cursor, erase lines or restyle the output)."""
 
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from datetime import datetime
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as escape_markup
 from rich.table import Table
 
 from ..format.model import STATUSES
@@ -19,6 +22,33 @@ from ..run.result import JobResult
 STATUS_STYLE = {"success": "green", "warning": "yellow", "failed": "red", "cancelled": "magenta",
                 "running": "cyan", "fired": "green", "blocked": "yellow", "not reached": "dim"}
 ROWS_SHOWN = 5
+
+# C0 and C1 control characters, DEL, and the Unicode marks that reorder or break lines on a terminal.
+_OTHER_CONTROLS = r"\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+_CONTROL = re.compile(rf"[\x00-\x1f{_OTHER_CONTROLS}]")
+_CONTROL_BUT_NEWLINE = re.compile(rf"[\x00-\x09\x0b-\x1f{_OTHER_CONTROLS}]")
+_NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def _shown(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    return _NAMED.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def visible(text: str, *, newlines: bool = False) -> str:
+    """Text as the terminal may show it: control characters written out (ESC as `\\x1b`, a newline as
+    `\\n`), so a name cannot move the cursor or forge a line. `newlines=True` keeps line breaks, for
+    messages of several lines. Text without any comes back unchanged (the same object)."""
+    pattern = _CONTROL_BUT_NEWLINE if newlines else _CONTROL
+    return pattern.sub(_shown, text) if pattern.search(text) else text
+
+
+def markup(text: str) -> str:
+    """`visible` text placed inside rich markup: brackets in it print literally."""
+    return escape_markup(visible(text))
+
+
 def seconds(value: float | None) -> str:
     if value is None:
         return ""
@@ -30,7 +60,7 @@ def seconds(value: float | None) -> str:
 
 def _status(status: str) -> str:
     style = STATUS_STYLE.get(status)
-    return f"[{style}]{escape(status)}[/]" if style else escape(status)
+    return f"[{style}]{markup(status)}[/]" if style else markup(status)
 
 
 def _counts(statuses: list[str]) -> str:
@@ -59,30 +89,30 @@ def print_summary(console: Console, result: JobResult, subject_fields: dict[str,
     """Status, instance counts per activity (with what they worked on, for activities that name a
     subject field), junction states and every error, after a run."""
     subject_fields = subject_fields or {}
-    console.print(f"[bold]{escape(result.runbook)}[/]: {_status(result.status)} "
+    console.print(f"[bold]{markup(result.runbook)}[/]: {_status(result.status)} "
                   f"in {seconds(_iso_span(result.started_at, result.finished_at))}  "
                   f"[dim](job {result.job_id})[/]")
     for activity in result.activities:
         if activity.id in result.junctions or activity.state in ("fired", "not reached", "blocked"):
             state = result.junctions.get(activity.id, activity.state)
-            detail = f": {escape(activity.detail)}" if activity.detail else ""
-            console.print(f"  {escape(activity.name)}: junction {_status(state)}{detail}")
+            detail = f": {markup(activity.detail)}" if activity.detail else ""
+            console.print(f"  {markup(activity.name)}: junction {_status(state)}{detail}")
         elif activity.instances:
             field = subject_fields.get(activity.id)
             done = [s for i in activity.instances if i.status in ("success", "warning")
                     for s in subjects_of(i.rows, field)]
-            worked_on = f": {escape(subjects_text(done))}" if done else ""
-            console.print(f"  {escape(activity.name)}: "
+            worked_on = f": {markup(subjects_text(done))}" if done else ""
+            console.print(f"  {markup(activity.name)}: "
                           f"{_counts([i.status for i in activity.instances])}{worked_on}", highlight=False)
         else:
-            console.print(f"  {escape(activity.name)}: [dim]{escape(activity.state)}[/]")
+            console.print(f"  {markup(activity.name)}: [dim]{markup(activity.state)}[/]")
     errors = [(a.name, n, i.error) for a in result.activities for n, i in enumerate(a.instances) if i.error]
     if errors:
         console.print("[bold]Errors[/]")
         for name, index, error in errors:
-            console.print(f"  {escape(name)} [{index}]: [red]{escape(error)}[/]", highlight=False)
+            console.print(f"  {markup(name)} [{index}]: [red]{markup(error)}[/]", highlight=False)
     if result.returned:
-        console.print("[bold]Returned[/] " + escape(_row_text(result.returned)), highlight=False)
+        console.print("[bold]Returned[/] " + markup(_row_text(result.returned)), highlight=False)
 
 
 def history_table(jobs: list[JobSummary]) -> Table:
@@ -90,9 +120,9 @@ def history_table(jobs: list[JobSummary]) -> Table:
     for title in ("Job", "Runbook", "Status", "Started", "Duration", "Parameters"):
         table.add_column(title, justify="right" if title == "Duration" else "left")
     for job in jobs:
-        table.add_row(job.job_id, escape(job.runbook), _status(job.status),
+        table.add_row(job.job_id, markup(job.runbook), _status(job.status),
                       (job.started_at or "")[:19].replace("T", " "), seconds(job.duration_s),
-                      escape(_row_text(job.parameters)))
+                      markup(_row_text(job.parameters)))
     return table
 
 
@@ -100,12 +130,12 @@ def print_job(console: Console, stored: StoredJob) -> None:
     """One job: its header, then every activity with its instances, rows and errors."""
     job = stored.summary
     console.print(f"[bold]Job[/] {job.job_id}")
-    console.print(f"  runbook     {escape(job.runbook)}" + (f"  ({escape(job.path)})" if job.path else ""))
+    console.print(f"  runbook     {markup(job.runbook)}" + (f"  ({markup(job.path)})" if job.path else ""))
     console.print(f"  status      {_status(job.status)}")
     console.print(f"  started     {job.started_at or ''}")
     console.print(f"  finished    {job.finished_at or '(not recorded)'}  {seconds(job.duration_s)}")
     if job.parameters:
-        console.print(f"  parameters  {escape(_row_text(job.parameters))}", highlight=False)
+        console.print(f"  parameters  {markup(_row_text(job.parameters))}", highlight=False)
     result = stored.result
     if result is None:
         why = ("it never finished: the process ended first" if job.status == "running"
@@ -115,9 +145,9 @@ def print_job(console: Console, stored: StoredJob) -> None:
         return
     for activity in result.activities:
         state = result.junctions.get(activity.id, activity.state)
-        head = f"[bold]{escape(activity.name)}[/] [dim]({activity.id})[/]"
+        head = f"[bold]{markup(activity.name)}[/] [dim]({activity.id})[/]"
         if activity.id in result.junctions or not activity.instances:
-            detail = f": {escape(activity.detail)}" if activity.detail else ""
+            detail = f": {markup(activity.detail)}" if activity.detail else ""
             console.print(f"{head}  {_status(state)}{detail}")
             continue
         console.print(f"{head}  {_counts([i.status for i in activity.instances])}")
@@ -125,12 +155,12 @@ def print_job(console: Console, stored: StoredJob) -> None:
             _print_instance(console, index, inst.status, _iso_span(inst.started_at, inst.finished_at),
                             inst.attempts, inst.error, inst.rows)
     if result.returned:
-        console.print("[bold]Returned[/] " + escape(_row_text(result.returned)), highlight=False)
+        console.print("[bold]Returned[/] " + markup(_row_text(result.returned)), highlight=False)
 
 
 def _print_instances(console: Console, stored: StoredJob) -> None:
     for inst in stored.instances:
-        console.print(f"[bold]{escape(inst.name)}[/] [dim]({inst.activity})[/]")
+        console.print(f"[bold]{markup(inst.name)}[/] [dim]({markup(inst.activity)})[/]")
         _print_instance(console, inst.instance, inst.status, inst.duration_s, inst.attempts or 1,
                         inst.error, inst.rows)
 
@@ -141,8 +171,8 @@ def _print_instance(console: Console, index: int, status: str, duration: float |
     console.print(f"  [{index}] {_status(status)} {seconds(duration)}{tries}, "
                   f"{len(rows)} row{'' if len(rows) == 1 else 's'}")
     if error:
-        console.print(f"      error: [red]{escape(error)}[/]", highlight=False)
+        console.print(f"      error: [red]{markup(error)}[/]", highlight=False)
     for row in rows[:ROWS_SHOWN]:
-        console.print(f"      {escape(_row_text(row))}", highlight=False)
+        console.print(f"      {markup(_row_text(row))}", highlight=False)
     if len(rows) > ROWS_SHOWN:
         console.print(f"      [dim]... {len(rows) - ROWS_SHOWN} more rows (show --json has them all)[/]")

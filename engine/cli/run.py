@@ -24,7 +24,7 @@ from ..run.events import Event, EventSink
 from ..run.executor import Engine
 from ..run.result import JobResult
 from .progress import LiveProgress, PlainProgress, ProgressCounts
-from .render import print_summary
+from .render import markup, print_summary, visible
 
 EXIT_CODES = {"success": 0, "warning": 0, "failed": 1, "cancelled": 1}
 
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     registry = Registry.from_entry_points()
     runbook = load_runbook(args.runbook, registry)
     for warning in runbook.warnings:  # e.g. a subscription that only some paths can satisfy
-        print(warning, file=sys.stderr)
+        print(visible(str(warning)), file=sys.stderr)
     config = load_config(args.config)
     engine = Engine(config, registry)
     try:
@@ -132,11 +132,13 @@ def _save(store: RunHistory, result: JobResult, err: Console) -> None:
     try:
         store.save_result(result)
     except HistoryError as exc:
-        err.print(f"[yellow]warning: the job was not recorded in the history: {exc}[/]", highlight=False)
+        err.print(f"[yellow]warning: the job was not recorded in the history: {markup(str(exc))}[/]",
+                  highlight=False)
 
 
 def _close(store: RunHistory, err: Console) -> None:
     try:
         store.close()
     except HistoryError as exc:
-        err.print(f"[yellow]warning: the job's events were not all recorded: {exc}[/]", highlight=False)
+        err.print(f"[yellow]warning: the job's events were not all recorded: {markup(str(exc))}[/]",
+                  highlight=False)

@@ -9,7 +9,6 @@ import sys
 from datetime import UTC, datetime
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from ..config.registry import Registry
@@ -19,7 +18,7 @@ from ..format.fileio import load_runbook
 from ..history import HistoryError, open_history
 from ..run.executor import Engine
 from ..schedule.schedules import Schedules, find_schedules, load_schedules
-from .render import STATUS_STYLE
+from .render import STATUS_STYLE, markup, visible
 
 
 def _load(args: argparse.Namespace) -> tuple[Schedules, Engine]:
@@ -41,10 +40,10 @@ def check(args: argparse.Namespace) -> int:
         except (RunbookError, ParameterError, ConfigError) as exc:
             problems.append(f"{where}: {exc}")
     for problem in problems:
-        print(problem, file=sys.stderr)
+        print(visible(problem, newlines=True), file=sys.stderr)
     if problems:
         return 2
-    print(f"{schedules.source}: {len(schedules.schedule)} schedule(s), valid")
+    print(visible(f"{schedules.source}: {len(schedules.schedule)} schedule(s), valid"))
     return 0
 
 
@@ -77,8 +76,8 @@ def list_schedules(args: argparse.Namespace) -> int:
             name = ""
         status = last.get(name, "")
         style = STATUS_STYLE.get(status, "dim")
-        table.add_row(escape(entry.name), escape(entry.runbook), escape(when), runs_text,
-                      f"[{style}]{status or 'never'}[/]")
+        table.add_row(markup(entry.name), markup(entry.runbook), markup(when), runs_text,
+                      f"[{style}]{markup(status or 'never')}[/]")
     Console(highlight=False, width=200 if not sys.stdout.isatty() else None).print(table)
     return 0
 
@@ -108,7 +107,7 @@ def scheduler(args: argparse.Namespace) -> int:
     load_schedules(path)  # a malformed file at start is exit 2, not a scheduler with nothing to do
 
     def log(line: str) -> None:
-        print(f"{datetime.now().strftime('%Y-%m-%d %H:%M:%S')} {line}", file=sys.stderr, flush=True)
+        print(f"{datetime.now().strftime('%Y-%m-%d %H:%M:%S')} {visible(line)}", file=sys.stderr, flush=True)
 
     async def main() -> None:
         runner = Scheduler(path, config, Registry.from_entry_points(), log=log)

@@ -1,7 +1,8 @@
 """Secrets for connections: from an environment variable or the OS keyring, never from a file.
 
 A connection names where its secret lives (`password_env = "VAR"` or `password_keyring =
-"service:user"`); the value is read when the connection is opened and is never logged or stored.
+"service:user"`); the value is read when the connection is opened and is never logged or stored:
+every value read is remembered for redaction (`redaction`), which shows it `***` in events and results.
 """
 
 from __future__ import annotations
@@ -10,9 +11,17 @@ import os
 from typing import Any
 
 from ..errors import ConfigError
+from .redaction import remember_secret
 
 
 def resolve_secret(options: dict[str, Any], key: str, where: str, *, required: bool = True) -> str | None:
+    value = _resolve(options, key, where, required)
+    if value is not None:
+        remember_secret(value)
+    return value
+
+
+def _resolve(options: dict[str, Any], key: str, where: str, required: bool) -> str | None:
     env_name = options.get(f"{key}_env")
     keyring_entry = options.get(f"{key}_keyring")
     if env_name and keyring_entry:

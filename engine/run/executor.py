@@ -5,22 +5,28 @@
 
 A job's entry point stays a plain call — (runbook, parameters, config) -> result, events to sinks — so
 a remote worker can run it unchanged (DESIGN §6).
+
+Secrets: when the config names any, every subscriber of a job sees its events with the known secret
+values shown `***`, and the result of a top-level job comes back the same way (config/redaction.py).
+A child job's result is not masked: it is data its parent's activities go on with, and the parent's
+own events and result are masked when they leave the engine.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Coroutine, Iterable
 from typing import Any
 
 from ..config.connections import DEFAULT_CONNECTION, Connections
+from ..config.redaction import Redactor
 from ..config.registry import Registry
 from ..config.settings import Config
 from ..errors import ConfigError, Problem, RunbookError
 from ..format.graph import CompiledGraph, compiled_for
 from ..format.model import Runbook
 from ..parameters import Parameter, check_parameters
-from .events import EventSink
+from .events import Event, EventSink
 from .job import BeforeInstance, Job, JobHandle
 from .result import JobResult
 
@@ -30,6 +36,9 @@ class Engine:
         self.config = config or Config()
         self.registry = registry or Registry.from_entry_points()
         self.connections = Connections(self.config, self.registry.backends)
+        # None when nothing is secret: jobs then run with their sinks as given, at no cost.
+        redactor = Redactor.for_config(self.config)
+        self.redactor: Redactor | None = redactor if redactor else None
 
     def junction_types(self) -> frozenset[str]:
         return frozenset(n for n, t in self.registry.types().items() if t.kind == "junction")
@@ -89,10 +98,16 @@ class Engine:
                                        file=runbook.path or runbook.name, link=compiled.cycle[0]))
         values = self.check_parameters(runbook, parameters, compiled)
         self.check_connections(runbook)
+        sinks = list(sinks)
+        if self.redactor is not None:
+            sinks = redacting(sinks, self.redactor)
         # before_instance: a tester's hook, awaited before each instance runs (step mode, breakpoints)
-        job = Job(self, runbook, compiled, values, list(sinks), parent_job_id=parent_job_id, depth=depth,
+        job = Job(self, runbook, compiled, values, sinks, parent_job_id=parent_job_id, depth=depth,
                   before_instance=before_instance)
-        task = asyncio.get_running_loop().create_task(job.run(), name=f"interlock job {job.job_id}")
+        run: Coroutine[Any, Any, JobResult] = job.run()
+        if self.redactor is not None and depth == 0:
+            run = _redacted(run, self.redactor)
+        task = asyncio.get_running_loop().create_task(run, name=f"interlock job {job.job_id}")
         return JobHandle(job, task)
 
     async def run(self, runbook: Runbook, parameters: dict[str, Any] | None = None,
@@ -105,3 +120,48 @@ class Engine:
             handle.cancel()
             await asyncio.gather(handle._task, return_exceptions=True)
             raise
+
+
+async def _redacted(run: Coroutine[Any, Any, JobResult], redactor: Redactor) -> JobResult:
+    return redactor.value(await run)
+
+
+class _LastRedacted:
+    """One job's redaction of the event being emitted: the job hands each event to its sinks one after
+    the other, so the event is masked once, however many subscribers there are."""
+
+    __slots__ = ("event", "masked", "redactor")
+
+    def __init__(self, redactor: Redactor) -> None:
+        self.redactor = redactor
+        self.event: Event | None = None
+        self.masked: Event | None = None
+
+    def __call__(self, event: Event) -> Event:
+        if event is not self.event:
+            self.event, self.masked = event, self.redactor.value(event)
+        return self.masked  # type: ignore[return-value]
+
+
+class RedactingSink:
+    """A subscriber that is handed events with the known secret values masked."""
+
+    __slots__ = ("mask", "sink")
+
+    def __init__(self, sink: EventSink, mask: _LastRedacted) -> None:
+        self.sink, self.mask = sink, mask
+
+    def __call__(self, event: Event) -> None:
+        self.sink(self.mask(event))
+
+    def __repr__(self) -> str:  # the job names a failing subscriber by it
+        return repr(self.sink)
+
+
+def redacting(sinks: list[EventSink], redactor: Redactor) -> list[EventSink]:
+    """The sinks, each behind a mask; those already masked (a parent job's, passed on to the runbooks
+    it invokes) are kept as they are."""
+    if all(isinstance(sink, RedactingSink) for sink in sinks):
+        return sinks
+    mask = _LastRedacted(redactor)
+    return [sink if isinstance(sink, RedactingSink) else RedactingSink(sink, mask) for sink in sinks]

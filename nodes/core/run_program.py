@@ -1,3 +1,12 @@
+"""Run Program: a program started directly, never through a shell.
+
+The child's environment: Interlock's own environment without the variables the config's secrets are
+read from (every `KEY_env` of every connection) and without any variable holding a known secret value;
+with `inherit_env: false`, only the basic variables below. Then the activity's `env` on top. Whatever
+the program prints is published as it is, and masked (`***`) where it holds a secret value when it
+leaves the engine (engine/config/redaction.py).
+"""
+
 from __future__ import annotations
 
 import asyncio
@@ -7,7 +16,15 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine.activity import ActivityType, RunContext
+from engine.config.redaction import secret_env_names, secret_values
 from engine.errors import ActivityError
+
+# What a program needs to start and behave on any system, kept with inherit_env = false (Windows
+# programs need SYSTEMROOT and friends to start at all).
+BASIC_ENV = frozenset({
+    "PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "TEMP", "TMP",
+    "SYSTEMROOT", "SYSTEMDRIVE", "WINDIR", "COMSPEC", "PATHEXT", "USERPROFILE",
+})
 
 
 class RunProgramProperties(BaseModel):
@@ -16,8 +33,25 @@ class RunProgramProperties(BaseModel):
     argv: list[str] = Field(min_length=1, description="The program and its arguments (no shell)")
     cwd: str | None = Field(None, description="Working directory (default: the current one)")
     env: dict[str, str] = Field(default_factory=dict, description="Variables added to the environment")
+    inherit_env: bool = Field(True, description="Start from Interlock's environment (without the variables "
+                                                "secrets are read from); false: only PATH, HOME, LANG, TZ, "
+                                                "TMPDIR and the like")
     timeout_s: float | None = Field(None, gt=0, description="Kill the program after this many seconds")
     rows: Literal["one", "lines"] = Field("one", description="one row, or one row per line of output")
+
+
+def _env_key(name: str) -> str:
+    return name.upper() if os.name == "nt" else name  # Windows variable names ignore case
+
+
+def child_environment(properties: RunProgramProperties, config: Any) -> dict[str, str]:
+    """The environment a program gets (see the module's docstring)."""
+    hidden = {_env_key(name) for name in secret_env_names(config)}
+    secrets = secret_values(config)
+    inherited = {name: value for name, value in os.environ.items()
+                 if _env_key(name) not in hidden and value not in secrets
+                 and (properties.inherit_env or _env_key(name) in BASIC_ENV or name.startswith("LC_"))}
+    return {**inherited, **properties.env}
 
 
 class RunProgram(ActivityType):
@@ -38,7 +72,8 @@ class RunProgram(ActivityType):
     async def run(self, properties: RunProgramProperties, context: RunContext) -> list[dict[str, Any]]:
         try:
             process = await asyncio.create_subprocess_exec(
-                *properties.argv, cwd=properties.cwd, env={**os.environ, **properties.env},
+                *properties.argv, cwd=properties.cwd,
+                env=child_environment(properties, context.config),
                 stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE)
         except FileNotFoundError:

@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
+from engine.cli.render import markup
 from engine.config.connections import DEFAULT_CONNECTION, Connections
 from engine.config.registry import Registry
 from engine.config.settings import load_config
@@ -70,14 +70,14 @@ def show_lab(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         return 0
     console = Console(highlight=False)
-    console.print(f"[bold]Lab[/] {escape(str(backend.lab_path))}  [dim](connection \"{args.connection}\", "
-                  f"time scale {lab.time_scale:g})[/]")
+    console.print(f"[bold]Lab[/] {markup(str(backend.lab_path))}  "
+                  f"[dim](connection \"{markup(args.connection)}\", time scale {lab.time_scale:g})[/]")
     console.print(_vm_table(vms, f"VMs ({len(vms)})" + (f" in batch {args.batch}" if args.batch else "")))
     console.print(_maintenance_table(lab.maintenance))
     if lab.fail:
         faults = ", ".join(f"{f.op} {f.vm or '(any VM)'} "
                            f"({'every time' if f.times is None else f'{f.times} more'})" for f in lab.fail)
-        console.print(f"[bold]Injected faults[/] {escape(faults)}")
+        console.print(f"[bold]Injected faults[/] {markup(faults)}")
     return 0
 
 
@@ -96,8 +96,8 @@ def _vm_table(vms: list[Any], title: str) -> Table:
         latest = vm.checkpoints[-1] if vm.checkpoints else None
         latest_text = f"{_when(latest.created_at)}, VM was {latest.vm_status}" if latest else ""
         status = f"[{STATUS_STYLE.get(vm.status, 'dim')}]{vm.status}[/]"
-        table.add_row(escape(vm.name), status, escape(vm.host),
-                      escape(vm.custom_properties.get("1", "")), str(len(vm.checkpoints)), latest_text)
+        table.add_row(markup(vm.name), status, markup(vm.host),
+                      markup(vm.custom_properties.get("1", "")), str(len(vm.checkpoints)), latest_text)
     return table
 
 
@@ -109,8 +109,8 @@ def _maintenance_table(windows: list[LabWindow]) -> Table:
         table.add_column(column)
     for window in windows:
         active = window.start <= now < window.end
-        table.add_row(escape(window.object), "[yellow]active[/]" if active else "[dim]ended[/]",
-                      escape(window.reason), _when(window.start), _when(window.end), escape(window.comment))
+        table.add_row(markup(window.object), "[yellow]active[/]" if active else "[dim]ended[/]",
+                      markup(window.reason), _when(window.start), _when(window.end), markup(window.comment))
     return table
 
 
