@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine, Iterable
+from dataclasses import replace
 from typing import Any
 
 from ..config.connections import DEFAULT_CONNECTION, Connections
@@ -29,6 +30,7 @@ from ..parameters import Parameter, check_parameters
 from .events import Event, EventSink
 from .job import BeforeInstance, Job, JobHandle
 from .result import JobResult
+from .services import PausePoint
 
 
 class Engine:
@@ -101,6 +103,8 @@ class Engine:
         sinks = list(sinks)
         if self.redactor is not None:
             sinks = redacting(sinks, self.redactor)
+            if before_instance is not None:
+                before_instance = _masked_pauses(before_instance, self.redactor)
         # before_instance: a tester's hook, awaited before each instance runs (step mode, breakpoints)
         job = Job(self, runbook, compiled, values, sinks, parent_job_id=parent_job_id, depth=depth,
                   before_instance=before_instance)
@@ -124,6 +128,14 @@ class Engine:
 
 async def _redacted(run: Coroutine[Any, Any, JobResult], redactor: Redactor) -> JobResult:
     return redactor.value(await run)
+
+
+def _masked_pauses(hook: BeforeInstance, redactor: Redactor) -> BeforeInstance:
+    """The tester sees an instance's resolved inputs with the secrets masked, as its events show them."""
+    async def masked(point: PausePoint) -> None:
+        await hook(replace(point, inputs=redactor.value(point.inputs),
+                           error=redactor.text(point.error) if point.error else point.error))
+    return masked
 
 
 class _LastRedacted:

@@ -16,6 +16,7 @@ from engine.config.registry import Registry
 from engine.config.settings import Config, Connection
 from engine.run.events import Event
 from engine.run.executor import Engine
+from engine.run.services import PausePoint
 
 PASSWORD = "hunter2-but-longer"
 TOKEN = "tok-0123456789"
@@ -101,3 +102,17 @@ async def test_a_secret_resolved_later_is_redacted_too(tmp_path: Path, secret_en
     assert secrets.resolve_secret({"password_keyring": "svc:user"}, "password", "here") == late
     result = await engine.run(load_runbook(runbook(tmp_path, {"pw": late})))
     assert result.returned == {"pw": "***"}
+
+
+async def test_the_testers_pause_shows_inputs_masked(tmp_path: Path, secret_env: None) -> None:
+    """The designer's step mode shows an instance's resolved inputs before it runs: masked too."""
+    engine = Engine(secret_config(), Registry.from_entry_points())
+    seen: list[PausePoint] = []
+
+    async def pause(point: PausePoint) -> None:
+        seen.append(point)
+
+    handle = engine.start(load_runbook(runbook(tmp_path, {"pw": TOKEN})), before_instance=pause)
+    result = await handle.wait()
+    assert result.returned == {"pw": "***"}
+    assert [p.inputs for p in seen] == [{"data": {"pw": "***"}}]
