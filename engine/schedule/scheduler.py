@@ -3,6 +3,10 @@ history as `interlock run`. It survives a runbook that fails or hangs (per-entry
 file when it changes or on SIGHUP (a malformed file is reported and the previous schedule keeps
 running), and on SIGTERM cancels running jobs, which are recorded as cancelled.
 
+No one entry stops the others: a runbook that cannot be loaded is logged once per attempt and recorded
+as a failed job; an entry whose next run cannot be computed is reported once and left out until the
+file is reloaded. Runbooks are loaded in a worker thread, so a large one does not hold up the timers.
+
 Time comes from a clock object, so tests drive the scheduler with a fake clock instead of waiting.
 """
 
@@ -18,11 +22,19 @@ from ..config.registry import Registry
 from ..config.settings import Config
 from ..errors import InterlockError
 from ..format.fileio import load_runbook
-from ..history import HistoryError, open_history
+from ..history import HistoryError, RunHistory, open_history
 from ..run.executor import Engine, JobHandle
+from ..run.result import JobResult
 from .schedules import ScheduleEntry, Schedules, load_schedules
+from .unstarted import record_not_started
 
 RELOAD_CHECK = timedelta(seconds=2)  # how often the file's modification time is looked at
+
+
+def describe(exc: BaseException) -> str:
+    """An error as one line for the log and the history: Interlock's own errors say where and what;
+    anything else is named by its type, without a traceback."""
+    return str(exc) if isinstance(exc, InterlockError) else f"{type(exc).__name__}: {exc}"
 
 
 class SystemClock:
@@ -44,7 +56,8 @@ class Scheduler:
         self.log = log
         self.schedules: Schedules | None = None
         self.next_due: dict[str, datetime] = {}
-        self.running: dict[str, JobHandle] = {}
+        self.running: dict[str, JobHandle] = {}  # jobs started, by entry
+        self.busy: set[str] = set()  # entries with a run in progress, from firing (before the load) on
         self.queued: dict[str, int] = {}
         self.tasks: set[asyncio.Task[None]] = set()
         self.wake = asyncio.Event()
@@ -65,19 +78,33 @@ class Scheduler:
         self._stamp = self._file_stamp()
         try:
             schedules = load_schedules(self.path)
-        except InterlockError as exc:
-            self.log(f"schedules not reloaded, the previous ones keep running:\n{exc}")
+        except Exception as exc:  # whatever is wrong with the file, the running schedule stays
+            for problem in describe(exc).splitlines():  # one log line each
+                self.log(f"schedules not reloaded, the previous ones keep running: {problem}")
             return False
         now = self.clock.now()
         self.schedules = schedules
         self.next_due = {}
         for entry in schedules.schedule:
             if entry.enabled:
-                runs = entry.next_runs(now, 1)
-                if runs:
-                    self.next_due[entry.name] = runs[0]
+                self._plan(entry, now)
         self.log(f"{self.path}: {len(self.next_due)} schedule(s) active")
         return True
+
+    def _plan(self, entry: ScheduleEntry, after: datetime) -> None:
+        """Set when the entry runs next. One whose next run cannot be computed is reported once and left
+        out until the file is reloaded; the other entries are not affected."""
+        try:
+            runs = entry.next_runs(after, 1)
+        except Exception as exc:
+            self.next_due.pop(entry.name, None)
+            self.log(f"{entry.name}: no further runs until the schedules file is reloaded: "
+                     f"cannot compute the next run: {describe(exc)}")
+            return
+        if runs:
+            self.next_due[entry.name] = runs[0]
+        else:
+            self.next_due.pop(entry.name, None)
 
     def entry(self, name: str) -> ScheduleEntry | None:
         return next((e for e in self.schedules.schedule if e.name == name), None) if self.schedules else None
@@ -85,6 +112,12 @@ class Scheduler:
     # -- the loop ------------------------------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event) -> None:
+        try:
+            await self._loop(stop)
+        finally:  # however the loop ends, running jobs end and are recorded, never left "running"
+            await self.shutdown()
+
+    async def _loop(self, stop: asyncio.Event) -> None:
         self.reload()
         while not stop.is_set():
             if self.reload_requested or self._file_stamp() != self._stamp:
@@ -105,15 +138,10 @@ class Scheduler:
                 self._fire(entry, due)
                 # From now, not from `due`: after a long pause (a suspended machine) the missed runs
                 # run once, not once each.
-                runs = entry.next_runs(max(due, now), 1)
-                if runs:
-                    self.next_due[name] = runs[0]
-                else:
-                    del self.next_due[name]
-        await self.shutdown()
+                self._plan(entry, max(due, now))
 
     def _fire(self, entry: ScheduleEntry, due: datetime) -> None:
-        if entry.name in self.running:
+        if entry.name in self.busy:
             if entry.concurrency == "queue":
                 self.queued[entry.name] = self.queued.get(entry.name, 0) + 1
                 self.log(f"{entry.name}: due at {due.isoformat()}, queued behind the run still going")
@@ -121,20 +149,45 @@ class Scheduler:
                 self.log(f"{entry.name}: due at {due.isoformat()}, skipped: the previous run is still going")
             return
         self.started.append((entry.name, due))
-        task = asyncio.get_running_loop().create_task(self._run_entry(entry))
+        self.busy.add(entry.name)
+        task = asyncio.get_running_loop().create_task(self._run_entry(entry), name=f"schedule {entry.name}")
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
     async def _run_entry(self, entry: ScheduleEntry) -> None:
-        store = open_history()
         try:
-            assert self.schedules is not None
-            runbook = load_runbook(self.schedules.runbook_path(entry), self.engine.registry)
-            handle = self.engine.start(runbook, dict(entry.parameters), sinks=[store.record])
-        except InterlockError as exc:
+            store = open_history()
+        except HistoryError as exc:  # a job that cannot be recorded is not run unattended
             self.log(f"{entry.name}: not started: {exc}")
+            store = None
+        try:
+            if store is not None:
+                await self._start_and_wait(entry, store)
+        finally:
+            if store is not None:
+                with contextlib.suppress(HistoryError):
+                    store.close()
+            self.busy.discard(entry.name)
+            if self.queued.get(entry.name) and (current := self.entry(entry.name)) is not None:
+                self.queued[entry.name] -= 1
+                self._fire(current, self.clock.now())
+
+    async def _start_and_wait(self, entry: ScheduleEntry, store: RunHistory) -> None:
+        assert self.schedules is not None
+        path = self.schedules.runbook_path(entry)
+        parameters = dict(entry.parameters)
+        try:
+            # In a worker thread: reading and validating a large runbook takes seconds, and the
+            # other entries' timers must not wait for it.
+            runbook = await asyncio.to_thread(load_runbook, path, self.engine.registry)
+            handle = self.engine.start(runbook, parameters, sinks=[store.record])
+        except Exception as exc:  # any load failure, foreseen or not: logged and recorded, no traceback
+            error = describe(exc)
+            if not isinstance(exc, InterlockError):
+                error = f"{path}: cannot load the runbook: {error}"
+            self.log(f"{entry.name}: not started: {error}")
             with contextlib.suppress(HistoryError):
-                store.close()
+                record_not_started(store, path, parameters, error)
             return
         self.running[entry.name] = handle
         self.log(f"{entry.name}: job {handle.job_id} started")
@@ -149,16 +202,16 @@ class Scheduler:
             except asyncio.CancelledError:  # the scheduler is shutting down
                 handle.cancel()
                 result = await handle.wait()
-            with contextlib.suppress(HistoryError):
-                store.save_result(result)
+            self._save(store, result)
             self.log(f"{entry.name}: job {handle.job_id} {result.status}")
         finally:
-            with contextlib.suppress(HistoryError):
-                store.close()
             del self.running[entry.name]
-            if self.queued.get(entry.name) and self.entry(entry.name) is not None:
-                self.queued[entry.name] -= 1
-                self._fire(entry, self.clock.now())
+
+    def _save(self, store: RunHistory, result: JobResult) -> None:
+        try:
+            store.save_result(result)
+        except HistoryError as exc:
+            self.log(f"job {result.job_id} {result.status}, but not recorded: {exc}")
 
     async def shutdown(self) -> None:
         """Cancel running jobs and wait until they are recorded (as cancelled)."""

@@ -228,6 +228,15 @@ class Schedules(BaseModel):
         return path if path.is_absolute() or self.source is None else self.source.parent / path
 
 
+def resolved(path: Path) -> str:
+    """A runbook's path as the run history records it (absolute, symlinks followed); as given when it
+    cannot be resolved."""
+    try:
+        return str(path.resolve())
+    except (OSError, RuntimeError):  # a symlink loop
+        return str(path)
+
+
 def find_schedules(path: str | Path | None, config_source: Path | None) -> Path:
     """The schedules file: the one given, else schedules.toml beside the config (or in the current
     directory when there is no config file)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -69,6 +70,13 @@ async def advance(scheduler: Scheduler, clock: FakeClock, to: datetime, *, settl
     await asyncio.wait_for(clock.asleep.wait(), 5)
     if settle:
         await asyncio.wait_for(asyncio.gather(*scheduler.tasks), 10)
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    """Wait (at most 10 s) until the condition holds: runbooks load in a worker thread."""
+    async with asyncio.timeout(10):
+        while not condition():
+            await asyncio.sleep(0.01)
 
 
 async def finish(scheduler: Scheduler, stop: asyncio.Event, task: asyncio.Task[None]) -> None:
@@ -139,20 +147,25 @@ async def test_a_failing_runbook_does_not_stop_the_scheduler(tmp_path):
     await advance(scheduler, clock, utc(2026, 5, 4, 10, 2))
     with HistoryStore() as store:
         statuses = sorted(j.status for j in store.jobs())
-    assert statuses == ["failed", "failed", "success", "success"]
+    assert statuses == ["failed"] * 4 + ["success"] * 2  # bad.json's runs, and the missing file's attempts
     assert any("missing: not started" in line for line in logs)
     assert not task.done()
     await finish(scheduler, stop, task)
 
 
-async def test_stopping_mid_job_records_it_as_cancelled(tmp_path):
-    runbook(tmp_path / "long.json", seconds=30)
-    path = schedules(tmp_path / "schedules.toml", entry("long", "long.json", interval='"1m"'))
+async def first_run_going(tmp_path: Path, name: str, seconds: float) -> tuple[Running, FakeClock, Path]:
+    """A scheduler of one minutely entry whose first run, of a runbook taking `seconds`, has started."""
+    runbook(tmp_path / f"{name}.json", seconds=seconds)
+    path = schedules(tmp_path / "schedules.toml", entry(name, f"{name}.json", interval='"1m"'))
     clock = FakeClock(utc(2026, 5, 4, 10, 0, 30))
-    scheduler, stop, task, _ = await start(path, clock)
-    await advance(scheduler, clock, utc(2026, 5, 4, 10, 1), settle=False)
-    await asyncio.sleep(0.05)
-    assert "long" in scheduler.running
+    running = await start(path, clock)
+    await advance(running[0], clock, utc(2026, 5, 4, 10, 1), settle=False)
+    await until(lambda: name in running[0].running)
+    return running, clock, path
+
+
+async def test_stopping_mid_job_records_it_as_cancelled(tmp_path):
+    (scheduler, stop, task, _), _, _ = await first_run_going(tmp_path, "long", 30)
     await finish(scheduler, stop, task)  # what SIGTERM does
     with HistoryStore() as store:
         assert [j.status for j in store.jobs()] == ["cancelled"]
@@ -204,4 +217,130 @@ async def test_a_hanging_run_is_cancelled_at_its_timeout_and_the_scheduler_goes_
     with HistoryStore() as store:
         assert [j.status for j in store.jobs()] == ["cancelled"]
     assert any("ran over" in line for line in logs) and not task.done()
+    await finish(scheduler, stop, task)
+
+
+async def test_a_reload_to_an_entry_that_cannot_run_keeps_the_previous_schedule_and_its_running_job(tmp_path):
+    (scheduler, stop, task, logs), clock, path = await first_run_going(tmp_path, "minutely", 0.3)
+    for bad in ('cron = "0 0 30 2 *"', 'interval = "0s"', 'interval = "99999999999d"'):
+        good = entry("minutely", "minutely.json", interval='"1m"')
+        schedules(path, good, entry("bad", "minutely.json"), bad)
+        scheduler.reload_requested = True  # what SIGHUP does
+        await advance(scheduler, clock, utc(2026, 5, 4, 10, 1, 10), settle=False)
+        assert 'schedule[2] ("bad")' in logs[-1] and "previous ones keep running" in logs[-1]
+    await asyncio.wait_for(asyncio.gather(*scheduler.tasks), 10)
+    await advance(scheduler, clock, utc(2026, 5, 4, 10, 2))
+    assert [name for name, _ in scheduler.started] == ["minutely", "minutely"] and not task.done()
+    await finish(scheduler, stop, task)
+    with HistoryStore() as store:
+        assert [j.status for j in store.jobs()] == ["success", "success"]
+
+
+async def test_an_entry_that_fails_at_run_time_is_reported_once_and_the_others_go_on(tmp_path, monkeypatch):
+    from engine.schedule.schedules import ScheduleEntry
+
+    runbook(tmp_path / "job.json")
+    path = schedules(tmp_path / "schedules.toml", entry("good", "job.json", interval='"1m"'),
+                     entry("bad", "job.json", interval='"1m"'))
+    next_runs = ScheduleEntry.next_runs
+
+    def broken_for_bad(self: ScheduleEntry, after: datetime, count: int = 3) -> list[datetime]:
+        if self.name == "bad" and after.minute >= 1:  # the first run is computed, the next one fails
+            raise OverflowError("date value out of range")
+        return next_runs(self, after, count)
+
+    monkeypatch.setattr(ScheduleEntry, "next_runs", broken_for_bad)
+    clock = FakeClock(utc(2026, 5, 4, 10, 0, 30))
+    scheduler, stop, task, logs = await start(path, clock)
+    for minute in (1, 2, 3):
+        await advance(scheduler, clock, utc(2026, 5, 4, 10, minute))
+    assert [name for name, _ in scheduler.started] == ["good", "bad", "good", "good"] and not task.done()
+    reports = [line for line in logs if line.startswith("bad:") and "OverflowError" in line]
+    assert len(reports) == 1 and "date value out of range" in reports[0]
+    await finish(scheduler, stop, task)
+
+
+async def test_a_runbook_that_cannot_be_loaded_is_recorded_once_per_attempt_as_failed(tmp_path, monkeypatch):
+    import engine.schedule.scheduler as scheduler_module
+
+    runbook(tmp_path / "good.json")
+    (tmp_path / "invalid.json").write_text("{")
+    runbook(tmp_path / "locked.json")
+    path = schedules(tmp_path / "schedules.toml", entry("missing", "nowhere.json", interval='"1m"'),
+                     entry("invalid", "invalid.json", interval='"1m"'),
+                     entry("locked", "locked.json", interval='"1m"'),
+                     entry("good", "good.json", interval='"1m"'))
+    load = scheduler_module.load_runbook
+
+    def load_or_refuse(runbook_path: Path, *args: object) -> object:
+        if Path(runbook_path).name == "locked.json":  # not an InterlockError: what the loader did not foresee
+            raise PermissionError(13, "Permission denied", str(runbook_path))
+        return load(runbook_path, *args)
+
+    monkeypatch.setattr(scheduler_module, "load_runbook", load_or_refuse)
+    unhandled: list[dict[str, object]] = []
+    asyncio.get_running_loop().set_exception_handler(lambda loop, context: unhandled.append(context))
+    clock = FakeClock(utc(2026, 5, 4, 10, 0, 30))
+    scheduler, stop, task, logs = await start(path, clock)
+    await advance(scheduler, clock, utc(2026, 5, 4, 10, 1))
+    await advance(scheduler, clock, utc(2026, 5, 4, 10, 2))
+    await finish(scheduler, stop, task)
+    expected = {"nowhere.json": "file not found", "invalid.json": "not valid JSON",
+                "locked.json": "PermissionError: [Errno 13] Permission denied"}
+    with HistoryStore() as store:
+        jobs = store.jobs()
+        failed = [j for j in jobs if j.status == "failed"]
+        assert sorted(j.status for j in jobs) == ["failed"] * 6 + ["success"] * 2
+        for job in failed:
+            stored = store.job(job.job_id)
+            file = Path(job.path or "").name
+            errors = [i.error or "" for i in stored.instances]
+            assert job.runbook == file and len(errors) == 1 and expected[file] in errors[0], (job, errors)
+            assert str(tmp_path / file) in errors[0]
+    for name in ("missing", "invalid", "locked"):
+        lines = [line for line in logs if line.startswith(f"{name}:")]
+        assert len(lines) == 2 and all("not started" in line for line in lines), lines
+    assert unhandled == [] and not any("Traceback" in line for line in logs)
+
+
+async def test_a_large_runbook_loads_off_the_event_loop(tmp_path):
+    import time
+
+    count = 30_000  # about a second to load and validate
+    activities = [{"id": "start", "type": "core.initialize_data", "name": "Start"}]
+    activities += [{"id": f"a{i}", "type": "core.delay", "name": f"A{i}", "properties": {"seconds": 0}}
+                   for i in range(count)]
+    links = [{"from": "start", "to": "a0"}] + [{"from": f"a{i}", "to": f"a{i + 1}"} for i in range(count - 1)]
+    links.append({"from": "a0", "to": "nowhere"})  # refused once all of it is read: nothing runs
+    (tmp_path / "big.json").write_text(json.dumps({"format": "interlock.runbook/1", "name": "big",
+                                                   "activities": activities, "links": links}))
+    runbook(tmp_path / "quick.json")
+    path = schedules(tmp_path / "schedules.toml", entry("big", "big.json", interval='"1m"'),
+                     entry("quick", "quick.json", interval='"30s"'))
+    clock = FakeClock(utc(2026, 5, 4, 10, 0, 40))
+    scheduler, stop, task, _ = await start(path, clock)
+    gaps: list[float] = []
+
+    async def ticker() -> None:
+        last = time.perf_counter()
+        while True:
+            await asyncio.sleep(0.005)
+            gaps.append(time.perf_counter() - last)
+            last = time.perf_counter()
+
+    ticking = asyncio.create_task(ticker())
+    began = time.perf_counter()
+    await advance(scheduler, clock, utc(2026, 5, 4, 10, 1), settle=False)  # both fire; big starts loading
+    await asyncio.wait_for(next(t for t in scheduler.tasks if t.get_name() == "schedule quick"), 10)
+    await advance(scheduler, clock, utc(2026, 5, 4, 10, 1, 30), settle=False)  # quick's next timer
+    loading = [t for t in scheduler.tasks if t.get_name() == "schedule big" and not t.done()]
+    assert loading, "the big runbook's load held up the loop until it was done"
+    await asyncio.wait_for(asyncio.gather(*scheduler.tasks), 30)
+    load_time = time.perf_counter() - began
+    ticking.cancel()
+    assert [name for name, _ in scheduler.started] == ["big", "quick", "quick"]
+    assert load_time > 0.3, "the runbook is too small to show anything"
+    # The loop still waits for the longest single step that holds the GIL (parsing the JSON, the
+    # model's validation in pydantic-core): about a sixth of the load here, not all of it.
+    assert max(gaps) < load_time / 2, (max(gaps), load_time)
     await finish(scheduler, stop, task)
