@@ -49,7 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     history = sub.add_parser("history", help="list past jobs, newest first")
     history.add_argument("--limit", type=int, default=20, metavar="N", help="at most N jobs (default 20)")
     history.add_argument("--runbook", metavar="NAME", help="only jobs of this runbook (by name)")
-    history.add_argument("--status", choices=("success", "warning", "failed", "cancelled", "running"),
+    history.add_argument("--status", choices=("success", "warning", "failed", "cancelled", "running",
+                                                   "interrupted"),
                          help="only jobs that ended so")
     history.add_argument("--json", action="store_true", help="print the list as JSON")
     history.set_defaults(handler=commands.history)

@@ -20,7 +20,8 @@ from ..run.progress import subjects_of, subjects_text
 from ..run.result import JobResult
 
 STATUS_STYLE = {"success": "green", "warning": "yellow", "failed": "red", "cancelled": "magenta",
-                "running": "cyan", "fired": "green", "blocked": "yellow", "not reached": "dim"}
+                "running": "cyan", "interrupted": "red", "fired": "green", "blocked": "yellow",
+                "not reached": "dim"}
 ROWS_SHOWN = 5
 
 # C0 and C1 control characters, DEL, and the Unicode marks that reorder or break lines on a terminal.
@@ -106,6 +107,8 @@ def print_summary(console: Console, result: JobResult, subject_fields: dict[str,
                           f"{_counts([i.status for i in activity.instances])}{worked_on}", highlight=False)
         else:
             console.print(f"  {markup(activity.name)}: [dim]{markup(activity.state)}[/]")
+    if result.error:  # the engine itself failed: a bug to report, not the runbook's doing
+        console.print(f"[bold red]Interlock failed[/] {markup(result.error)}", highlight=False)
     errors = [(a.name, n, i.error) for a in result.activities for n, i in enumerate(a.instances) if i.error]
     if errors:
         console.print("[bold]Errors[/]")
@@ -138,8 +141,9 @@ def print_job(console: Console, stored: StoredJob) -> None:
         console.print(f"  parameters  {markup(_row_text(job.parameters))}", highlight=False)
     result = stored.result
     if result is None:
-        why = ("it never finished: the process ended first" if job.status == "running"
-               else "only its events were recorded, e.g. a runbook invoked by another one")
+        why = {"running": "it has not finished: it is still running, or its process ended on another host",
+               "interrupted": "its process ended before the job did: killed, crashed or shut down"}.get(
+            job.status, "only its events were recorded, e.g. a runbook invoked by another one")
         console.print(f"[yellow]No result document for this job ({why}); instances as recorded:[/]")
         _print_instances(console, stored)
         return

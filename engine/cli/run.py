@@ -132,7 +132,7 @@ def _save(store: RunHistory, result: JobResult, err: Console) -> None:
     try:
         store.save_result(result)
     except HistoryError as exc:
-        err.print(f"[yellow]warning: the job was not recorded in the history: {markup(str(exc))}[/]",
+        err.print(f"[yellow]warning: the job's result was not recorded in full: {markup(str(exc))}[/]",
                   highlight=False)
 
 
