@@ -59,6 +59,7 @@ class RunbookScene(QGraphicsScene):
         self._names: dict[str, str] | None = None  # activity id -> name, for link summaries
         self._link_source: ActivityItem | None = None
         self._rubber_link: QGraphicsPathItem | None = None
+        self._drag_start: dict[ActivityItem | NoteItem, QPointF] = {}
         self.setBackgroundBrush(style.BACKGROUND)
         document.subscribe(self._on_change)
         self.rebuild()
@@ -70,6 +71,7 @@ class RunbookScene(QGraphicsScene):
         self.activity_items.clear()
         self.link_items.clear()
         self.note_items = []
+        self._drag_start = {}
         self._rubber_link = None
         self._overview = None
         self._overview_stale = True
@@ -268,26 +270,40 @@ class RunbookScene(QGraphicsScene):
     def activity_moved_live(self, activity_id: str) -> None:
         self.update_links_of(activity_id)
 
+    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        super().mousePressEvent(event)
+        # What a drag may move: the movable items selected once the press has been handled. Only these
+        # are snapped and reported at the release, and only if they really moved.
+        self._drag_start = {item: item.pos() for item in self.selectedItems()
+                            if isinstance(item, (ActivityItem, NoteItem)) and item.isVisible()}
+
     def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         super().mouseReleaseEvent(event)
-        self._report_moves()
+        dragged = [item for item, start in self._drag_start.items() if item.pos() != start]
+        self._drag_start = {}
+        if dragged and not self.linking:
+            self._report_moves(dragged)
 
-    def _report_moves(self) -> None:
-        """After a drag, snap what moved and report old and new positions (one undoable move)."""
+    def _report_moves(self, dragged: Iterable[ActivityItem | NoteItem]) -> None:
+        """After a drag, snap what was dragged and report old and new positions (one undoable move).
+        A click, or an item that was not dragged, is never moved, even if it sits off the grid."""
         moves: Moves = {}
-        for activity in self.document.activities:
-            item = self.activity_items.get(activity.id)
-            if item is None:
-                continue
-            new = (style.snap(item.x(), self.snap_to_grid), style.snap(item.y(), self.snap_to_grid))
-            if new != activity.at:
-                moves[activity.id] = (activity.at, new)
         note_moves = {}
-        for item in self.note_items:
-            note = (self.document.runbook.notes or [])[item.index]
+        notes = self.document.runbook.notes or []
+        for item in dragged:
             new = (style.snap(item.x(), self.snap_to_grid), style.snap(item.y(), self.snap_to_grid))
-            if new != note.at:
-                note_moves[item.index] = (note.at, new)
+            if isinstance(item, ActivityItem) and self.document.has_activity(item.activity_id):
+                old = self.document.activity(item.activity_id).at
+                if new != old:
+                    moves[item.activity_id] = (old, new)
+                else:
+                    item.setPos(QPointF(*old))  # back where the file has it, exactly
+            elif isinstance(item, NoteItem) and item.index < len(notes):
+                old = notes[item.index].at
+                if new != old:
+                    note_moves[item.index] = (old, new)
+                else:
+                    item.setPos(QPointF(*old))
         if moves or note_moves:
             self.moved.emit(moves, note_moves)
 

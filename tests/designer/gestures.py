@@ -79,3 +79,25 @@ def pick(menu_button: Any, activity: str, field: str) -> None:
     menu = menu_button.menu()
     submenu = next(a.menu() for a in menu.actions() if a.text() == activity)
     next(a for a in submenu.actions() if a.text() == field).trigger()
+
+
+def click_item(window: MainWindow, activity_id: str) -> None:
+    """A plain left click in the middle of an activity's box (press and release, no movement)."""
+    item = window.scene.activity_items[activity_id]
+    window.view.ensureVisible(item)
+    at = view_point(window, item.mapToScene(item.box().center()))
+    QTest.mouseClick(window.view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at)
+
+
+def drag_item(window: MainWindow, activity_id: str, by: tuple[float, float]) -> None:
+    """Press in an activity's box, move in small steps by `by` (scene units), release."""
+    item = window.scene.activity_items[activity_id]
+    window.view.ensureVisible(item)
+    viewport = window.view.viewport()
+    start_scene = item.mapToScene(item.box().center())
+    start = view_point(window, start_scene)
+    end = view_point(window, start_scene + QPointF(*by))
+    QTest.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    for step in range(1, 6):
+        QTest.mouseMove(viewport, start + (end - start) * step / 5)
+    QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, end)

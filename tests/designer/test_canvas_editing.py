@@ -38,7 +38,7 @@ def test_a_move_undone_saves_the_same_bytes_and_positions_are_integers(window, t
     path = opened_copy(window, tmp_path)
     item = window.scene.activity_items["stop_vm"]
     item.setPos(QPointF(713.4, 91.7))
-    window.scene._report_moves()  # what releasing the mouse after a drag does
+    window.scene._report_moves([item])  # what releasing the mouse after a drag does
     assert window.document.activity("stop_vm").at == (720, 100)  # snapped to the grid, integers
     assert window.isWindowModified()
     window.undo_stack.undo()
