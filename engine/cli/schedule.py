@@ -13,11 +13,11 @@ from rich.table import Table
 
 from ..config.registry import Registry
 from ..config.settings import load_config
-from ..errors import ConfigError, ParameterError, RunbookError
 from ..format.fileio import load_runbook
 from ..history import HistoryError, open_history
 from ..run.executor import Engine
-from ..schedule.schedules import Schedules, find_schedules, load_schedules
+from ..schedule.scheduler import describe
+from ..schedule.schedules import ScheduleEntry, Schedules, find_schedules, load_schedules, resolved
 from .render import STATUS_STYLE, markup, visible
 
 
@@ -32,13 +32,12 @@ def check(args: argparse.Namespace) -> int:
     schedules, engine = _load(args)
     problems = []
     for index, entry in enumerate(schedules.schedule, 1):
-        where = f'{schedules.source}: schedule[{index}] ("{entry.name}")'
         try:
             runbook = load_runbook(schedules.runbook_path(entry), engine.registry)
             engine.check_parameters(runbook, dict(entry.parameters))
             engine.check_connections(runbook)
-        except (RunbookError, ParameterError, ConfigError) as exc:
-            problems.append(f"{where}: {exc}")
+        except Exception as exc:  # one entry's problem, foreseen or not, is reported with the entry
+            problems.append(f"{_where(schedules, index, entry)}: {describe(exc)}")
     for problem in problems:
         print(visible(problem, newlines=True), file=sys.stderr)
     if problems:
@@ -47,39 +46,48 @@ def check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _where(schedules: Schedules, index: int, entry: ScheduleEntry) -> str:
+    return f'{schedules.source}: schedule[{index}] ("{entry.name}")'
+
+
 def list_schedules(args: argparse.Namespace) -> int:
+    """Exit 0, or 2 when an entry's next runs cannot be computed (that entry is marked, the rest listed)."""
     schedules, _ = _load(args)
     now = datetime.now(UTC)
-    last: dict[str, str] = {}
+    last: dict[str, str] = {}  # by the runbook file's path: the runbook's name is inside the file
     try:
         with open_history() as store:
             for job in store.jobs(limit=1000):
-                last.setdefault(job.runbook, job.status)
+                if job.path:
+                    last.setdefault(job.path, job.status)
     except HistoryError:
         pass  # no history yet: nothing to show in that column
+    problems = []
     table = Table(header_style="bold", box=None, pad_edge=False)
     for title in ("Schedule", "Runbook", "When", "Next runs", "Last run"):
         table.add_column(title)
-    for entry in schedules.schedule:
+    for index, entry in enumerate(schedules.schedule, 1):
         when = entry.cron or f"every {entry.interval}"
         when += f" ({entry.timezone})" + (f", {entry.hours}" if entry.hours else "") + \
             (f", {'/'.join(entry.days)}" if entry.days else "")
         if not entry.enabled:
             runs_text = "[dim]disabled[/]"
         else:
-            runs = entry.next_runs(now, 3)
-            runs_text = ", ".join(r.astimezone(entry.zone).strftime("%a %Y-%m-%d %H:%M %Z") for r in runs) \
-                or "[yellow]none within a year[/]"
-        try:
-            name = load_runbook(schedules.runbook_path(entry)).name
-        except RunbookError:
-            name = ""
-        status = last.get(name, "")
+            try:
+                runs = entry.next_runs(now, 3)
+                runs_text = ", ".join(r.astimezone(entry.zone).strftime("%a %Y-%m-%d %H:%M %Z")
+                                      for r in runs) or "[yellow]none within a year[/]"
+            except Exception as exc:  # one entry's problem: marked in its row, the others listed
+                problems.append(f"{_where(schedules, index, entry)}: {describe(exc)}")
+                runs_text = "[red]error (below)[/]"
+        status = last.get(resolved(schedules.runbook_path(entry)), "")
         style = STATUS_STYLE.get(status, "dim")
         table.add_row(markup(entry.name), markup(entry.runbook), markup(when), runs_text,
                       f"[{style}]{markup(status or 'never')}[/]")
     Console(highlight=False, width=200 if not sys.stdout.isatty() else None).print(table)
-    return 0
+    for problem in problems:
+        print(visible(problem, newlines=True), file=sys.stderr)
+    return 2 if problems else 0
 
 
 def add_schedule_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

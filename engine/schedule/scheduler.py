@@ -181,10 +181,10 @@ class Scheduler:
             # other entries' timers must not wait for it.
             runbook = await asyncio.to_thread(load_runbook, path, self.engine.registry)
             handle = self.engine.start(runbook, parameters, sinks=[store.record])
-        except Exception as exc:  # any load failure, foreseen or not: logged and recorded, no traceback
+        except Exception as exc:  # any failure to start, foreseen or not: logged and recorded, no traceback
             error = describe(exc)
-            if not isinstance(exc, InterlockError):
-                error = f"{path}: cannot load the runbook: {error}"
+            if str(path) not in error:  # e.g. parameters that do not match the runbook's
+                error = f"{path}: {error}"
             self.log(f"{entry.name}: not started: {error}")
             with contextlib.suppress(HistoryError):
                 record_not_started(store, path, parameters, error)

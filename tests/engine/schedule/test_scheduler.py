@@ -266,9 +266,11 @@ async def test_a_runbook_that_cannot_be_loaded_is_recorded_once_per_attempt_as_f
     runbook(tmp_path / "good.json")
     (tmp_path / "invalid.json").write_text("{")
     runbook(tmp_path / "locked.json")
+    runbook(tmp_path / "params.json")
     path = schedules(tmp_path / "schedules.toml", entry("missing", "nowhere.json", interval='"1m"'),
                      entry("invalid", "invalid.json", interval='"1m"'),
                      entry("locked", "locked.json", interval='"1m"'),
+                     entry("params", "params.json", interval='"1m"', parameters='{ Nope = "1" }'),
                      entry("good", "good.json", interval='"1m"'))
     load = scheduler_module.load_runbook
 
@@ -286,18 +288,19 @@ async def test_a_runbook_that_cannot_be_loaded_is_recorded_once_per_attempt_as_f
     await advance(scheduler, clock, utc(2026, 5, 4, 10, 2))
     await finish(scheduler, stop, task)
     expected = {"nowhere.json": "file not found", "invalid.json": "not valid JSON",
-                "locked.json": "PermissionError: [Errno 13] Permission denied"}
+                "locked.json": "PermissionError: [Errno 13] Permission denied",
+                "params.json": "unknown parameter"}
     with HistoryStore() as store:
         jobs = store.jobs()
         failed = [j for j in jobs if j.status == "failed"]
-        assert sorted(j.status for j in jobs) == ["failed"] * 6 + ["success"] * 2
+        assert sorted(j.status for j in jobs) == ["failed"] * 8 + ["success"] * 2
         for job in failed:
             stored = store.job(job.job_id)
             file = Path(job.path or "").name
             errors = [i.error or "" for i in stored.instances]
             assert job.runbook == file and len(errors) == 1 and expected[file] in errors[0], (job, errors)
             assert str(tmp_path / file) in errors[0]
-    for name in ("missing", "invalid", "locked"):
+    for name in ("missing", "invalid", "locked", "params"):
         lines = [line for line in logs if line.startswith(f"{name}:")]
         assert len(lines) == 2 and all("not started" in line for line in lines), lines
     assert unhandled == [] and not any("Traceback" in line for line in logs)

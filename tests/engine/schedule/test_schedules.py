@@ -135,3 +135,69 @@ def test_finding_the_next_runs_skips_closed_days_and_hours_instead_of_stepping_t
     never = entry(interval="1s", days=[]).next_runs(datetime(2026, 5, 5, 12, tzinfo=UTC), 1)
     assert local(weekly, "UTC") == ["05-11 01:00 UTC", "05-11 01:00 UTC"] and never == []
     assert time.perf_counter() - start < 0.5
+
+
+def two_entries(tmp_path: Path) -> Path:
+    (tmp_path / "vm-checkpoint.json").write_text(SEED.read_text())
+    path = tmp_path / "schedules.toml"
+    path.write_text("".join(f'[[schedule]]\nname = "{name}"\nrunbook = "vm-checkpoint.json"\n'
+                            f'parameters = {{ "Batch Number" = "1" }}\ncron = "0 2 * * *"\n\n'
+                            for name in ("first", "second")))
+    return path
+
+
+def test_an_unforeseen_error_in_one_entry_is_reported_with_the_entry_not_as_a_traceback(
+        tmp_path, capsys, monkeypatch):
+    import engine.cli.schedule as schedule_cli
+
+    path = two_entries(tmp_path)
+    load = schedule_cli.load_runbook
+    calls = iter([PermissionError(13, "Permission denied"), None])
+
+    def load_then_refuse(*args: object) -> object:
+        error = next(calls)
+        if error is not None:
+            raise error
+        return load(*args)
+
+    monkeypatch.setattr(schedule_cli, "load_runbook", load_then_refuse)
+    assert main(["schedule", "check", "--schedules", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f'{path}: schedule[1] ("first"): PermissionError: [Errno 13] Permission denied' in err
+    assert "second" not in err and "Traceback" not in err
+
+    next_runs = ScheduleEntry.next_runs
+
+    def broken_for_first(self: ScheduleEntry, *args: object) -> list[datetime]:
+        if self.name == "first":
+            raise OverflowError("date value out of range")
+        return next_runs(self, *args)
+
+    monkeypatch.setattr(ScheduleEntry, "next_runs", broken_for_first)
+    assert main(["schedule", "list", "--schedules", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert "second" in captured.out and "02:00 UTC" in captured.out  # the other entry is listed
+    assert f'{path}: schedule[1] ("first"): OverflowError: date value out of range' in captured.err
+    assert "Traceback" not in captured.err
+
+
+def test_list_shows_a_failed_load_as_the_last_run(tmp_path, capsys):
+    from engine.history import open_history
+    from engine.schedule.unstarted import record_not_started
+
+    path = two_entries(tmp_path)
+    (tmp_path / "vm-checkpoint.json").unlink()
+    with open_history() as store:
+        record_not_started(store, load_schedules(path).runbook_path(load_schedules(path).schedule[0]), {},
+                           "file not found")
+    assert main(["schedule", "list", "--schedules", str(path)]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith(("first", "second"))]
+    assert len(rows) == 2 and all(row.rstrip().endswith("failed") for row in rows), rows
+
+
+def test_a_schedules_file_nested_too_deeply_is_refused_without_a_traceback(tmp_path, capsys):
+    path = tmp_path / "schedules.toml"
+    path.write_text("x = " + "[" * 100_000)  # tomllib recurses per level
+    assert main(["schedule", "check", "--schedules", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}: not valid TOML" in err and "Traceback" not in err
