@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from ..atomicfile import write_atomically
@@ -10,6 +9,7 @@ from ..config.registry import Registry
 from ..errors import Problem, RunbookError
 from ..gcpolicy import paused_gc
 from .jsonfmt import dumps
+from .jsonread import JsonInputError, loads
 from .model import FORMAT, Runbook
 from .validate import check_document
 
@@ -25,10 +25,9 @@ def _read(path: Path) -> tuple[object | None, list[Problem]]:
     except OSError as exc:
         return None, [Problem(f"cannot read: {exc.strerror or exc}", file=file)]
     try:
-        return json.loads(text), []
-    except json.JSONDecodeError as exc:
-        return None, [Problem(f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
-                              file=file)]
+        return loads(text), []
+    except JsonInputError as exc:
+        return None, [Problem(exc.message, file=file, key=exc.key)]
 
 
 def validate_file(path: str | Path, registry: Registry | None = None) -> list[Problem]:
@@ -39,7 +38,7 @@ def validate_file(path: str | Path, registry: Registry | None = None) -> list[Pr
         data, problems = _read(path)
         if problems:
             return problems
-        _, problems = check_document(data, str(path), registry)
+        _, problems = check_document(data, str(path), registry, limits_checked=True)
     return problems
 
 
@@ -51,7 +50,7 @@ def load_runbook(path: str | Path, registry: Registry | None = None) -> Runbook:
     with paused_gc():
         data, problems = _read(path)
         if not problems:
-            runbook, problems = check_document(data, str(path), registry)
+            runbook, problems = check_document(data, str(path), registry, limits_checked=True)
     if any(p.severity == "error" for p in problems):
         raise RunbookError(problems, file=str(path))
     assert runbook is not None

@@ -14,7 +14,10 @@ from functools import lru_cache
 from typing import Any
 
 _REFERENCE = re.compile(r"(\\)?\{\{\s*([a-z][a-z0-9_]*)\.([^{}]*?)\s*\}\}")
-_ESCAPED_OPEN = "\\{{"
+_OPEN = re.compile(r"\\?\{\{")  # a reference's start, or with the backslash a literal "{{"
+_INSIDE = re.compile(r"\s*([a-z][a-z0-9_]*)\.([^{}]*?)\s*")  # between "{{" and "}}"
+_ACTIVITY_ID = re.compile(r"[a-z][a-z0-9_]*")
+_HOW = "a reference reads {{activity_id.field}}; write \\{{ for literal braces"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +41,8 @@ class Template:
     parts: tuple[str | Reference, ...]
     # The reference when the whole string is exactly one: its value keeps its type.
     single_reference: Reference | None = dc_field(init=False, compare=False, repr=False)
+    # What is malformed ("{{" never closed, "{{}}", ...): a validation error each; the text stays literal.
+    errors: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         only = self.parts[0] if len(self.parts) == 1 else None
@@ -73,48 +78,93 @@ def as_text(value: Any) -> str:
 
 @lru_cache(maxsize=65536)
 def parse(text: str) -> Template | None:
-    """Parse a string; None when it holds no reference and no escape (the common, fast case)."""
+    """Parse a string; None when it holds no "{{" at all (the common, fast case).
+
+    Every "{{" not preceded by a backslash opens a reference that the first "}}" closes; what is
+    malformed is kept as literal text and listed in `errors`, which validation reports."""
     if "{{" not in text:
         return None
     parts: list[str | Reference] = []
     literal: list[str] = []
+    errors: list[str] = []
     pos = 0
-    for match in _REFERENCE.finditer(text):
-        literal.append(text[pos:match.start()])
-        if match.group(1):  # escaped: keep the braces literally, drop the backslash
-            literal.append(match.group(0)[1:])
-        else:
-            if literal and "".join(literal):
-                parts.append("".join(literal).replace(_ESCAPED_OPEN, "{{"))
-            literal = []
-            parts.append(Reference(match.group(2), match.group(3)))
-        pos = match.end()
+    while (opening := _OPEN.search(text, pos)) is not None:
+        literal.append(text[pos:opening.start()])
+        if opening.group().startswith("\\"):  # escaped: a literal "{{", the backslash dropped
+            literal.append("{{")
+            pos = opening.end()
+            continue
+        close = text.find("}}", opening.end())
+        if close < 0:
+            errors.append(f'unclosed "{{{{" in "{_excerpt(text[opening.start():])}": {_HOW}')
+            pos = opening.start()
+            break
+        inside = text[opening.end():close]
+        pos = close + 2
+        match = _INSIDE.fullmatch(inside)
+        if match is None or not match.group(2):
+            errors.append(f'{_what_is_wrong(inside)} in "{_excerpt(text[opening.start():pos])}": {_HOW}')
+            literal.append(text[opening.start():pos])
+            continue
+        if "".join(literal):
+            parts.append("".join(literal))
+        literal = []
+        parts.append(Reference(match.group(1), match.group(2)))
     literal.append(text[pos:])
-    tail = "".join(literal).replace(_ESCAPED_OPEN, "{{")
-    if tail:
-        parts.append(tail)
-    if not any(isinstance(p, Reference) for p in parts):
-        return Template(("".join(p for p in parts if isinstance(p, str)),))
-    return Template(tuple(parts))
+    if "".join(literal):
+        parts.append("".join(literal))
+    return Template(tuple(parts) or ("",), tuple(errors))
+
+
+def _what_is_wrong(inside: str) -> str:
+    """Why the text between "{{" and "}}" is not `activity_id.field`."""
+    if "{" in inside or "}" in inside:
+        return '"{" inside a reference' if "{" in inside else '"}" inside a reference'
+    activity, dot, field = inside.strip().partition(".")
+    if not activity and not dot:
+        return "empty reference"
+    if not dot or not field.strip():
+        return "no field name"
+    if not activity:
+        return "no activity id"
+    if not _ACTIVITY_ID.fullmatch(activity):
+        return f'"{activity}" is not an activity id (lowercase letters, digits and _)'
+    return "not a reference"
+
+
+def _excerpt(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def references_in(value: Any) -> Iterator[tuple[str, Reference]]:
-    """Every reference inside a JSON value, with the dotted key path where it stands."""
-    yield from _walk(value, "")
+    """Every reference inside a JSON value, with the key path where it stands."""
+    for key, template in templates_in(value):
+        for ref in template.references:
+            yield key, ref
 
 
-def _walk(value: Any, key: str) -> Iterator[tuple[str, Reference]]:
+def templates_in(value: Any, key: str = "") -> Iterator[tuple[str, Template]]:
+    """Every string holding "{{" inside a JSON value, parsed, with its key path (`a.b[2]`, "" for the
+    value itself)."""
     if isinstance(value, str):
         template = parse(value)
         if template is not None:
-            for ref in template.references:
-                yield key, ref
+            yield key, template
     elif isinstance(value, dict):
         for k, v in value.items():
-            yield from _walk(v, f"{key}.{k}" if key else str(k))
+            yield from templates_in(v, join_key(key, str(k)))
     elif isinstance(value, list):
         for i, v in enumerate(value):
-            yield from _walk(v, f"{key}[{i}]")
+            yield from templates_in(v, f"{key}[{i}]")
+
+
+def join_key(prefix: str, key: str) -> str:
+    """A key path under another: `properties` + `data.x` or `[1]`."""
+    if not key:
+        return prefix
+    if not prefix or key.startswith("["):
+        return prefix + key
+    return f"{prefix}.{key}"
 
 
 def has_template(value: Any) -> bool:

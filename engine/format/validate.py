@@ -7,6 +7,7 @@ graph checks then run on every item that parsed.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -14,9 +15,10 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from ..config.registry import Registry
 from ..errors import Problem
+from ..limits import beyond_limits
 from .graph import CompiledGraph, compiled_for
 from .model import FORMAT, FORMAT_PREFIX, FORMAT_VERSION, Activity, DataCondition, Link, Runbook
-from .templates import Reference, has_template, references_in
+from .templates import Reference, has_template, join_key, references_in, templates_in
 
 COMMON_FIELDS = ("@name", "@type", "@status", "@started_at", "@finished_at", "@duration_s", "@error",
                  "@attempts")
@@ -103,8 +105,13 @@ def check_format(data: Any, file: str) -> list[Problem]:
     return []
 
 
-def check_document(data: Any, file: str, registry: Registry) -> tuple[Runbook | None, list[Problem]]:
-    """Check a parsed JSON document; the Runbook is returned only when there is no error."""
+def check_document(data: Any, file: str, registry: Registry, *, limits_checked: bool = False) \
+        -> tuple[Runbook | None, list[Problem]]:
+    """Check a parsed JSON document; the Runbook is returned only when there is no error.
+    limits_checked: the reader (jsonread.loads) has already held the data to engine.limits."""
+    beyond = None if limits_checked else beyond_limits(data)  # before any other walk of it
+    if beyond is not None:
+        return None, [Problem(beyond[1], file=file, key=beyond[0] or None)]
     problems = check_format(data, file)
     if problems:
         return None, problems
@@ -272,6 +279,9 @@ def _check_activity(activity: Activity, compiled: CompiledGraph, registry: Regis
             _, found = model_problems(kind.Properties, activity.properties, file=file,
                                       activity=activity.id, prefix=("properties",), tolerate_templates=True)
             problems += found
+    problems += _syntax_problems(activity.properties, "properties", file, activity=activity.id)
+    for key, condition in _loop_conditions(activity):
+        problems += _syntax_problems(condition.value, f"{key}.value", file, activity=activity.id)
     if compiled.cycle or activity.id not in compiled.index:
         return problems
     if kind is not None and kind.kind == "junction":
@@ -284,29 +294,50 @@ def _check_activity(activity: Activity, compiled: CompiledGraph, registry: Regis
     scope = compiled.scope_in[compiled.index[activity.id]]
     for key, ref in references_in(activity.properties):
         problems += _check_reference(ref, scope.may, scope.must, compiled, file, registry,
-                                     activity=activity.id, key=f"properties.{key}")
-    if activity.run and activity.run.loop:
-        # loop conditions see this activity's own data too
-        own = compiled.bit(activity.id)
-        for n, condition in enumerate([*activity.run.loop.exit, *activity.run.loop.continue_]):
-            if isinstance(condition, DataCondition):
-                group = "exit" if n < len(activity.run.loop.exit) else "continue"
-                i = n if group == "exit" else n - len(activity.run.loop.exit)
-                problems += _check_condition(condition, scope.may | own, scope.must | own, compiled, file,
-                                             registry, activity=activity.id, key=f"run.loop.{group}[{i}]")
+                                     activity=activity.id, key=join_key("properties", key))
+    own = compiled.bit(activity.id)  # loop conditions see this activity's own data too
+    for key, condition in _loop_conditions(activity):
+        problems += _check_condition(condition, scope.may | own, scope.must | own, compiled, file,
+                                     registry, activity=activity.id, key=key)
     return problems
 
 
-def _check_link(link: Link, compiled: CompiledGraph, registry: Registry, file: str) -> list[Problem]:
-    if compiled.cycle or link.from_ not in compiled.index or link.to not in compiled.index:
-        return []
-    problems: list[Problem] = []
-    scope = compiled.scope_out[compiled.index[link.from_]]
-    for group, conditions in (("include", link.include or []), ("exclude", link.exclude)):
+def _loop_conditions(activity: Activity) -> Iterator[tuple[str, DataCondition]]:
+    loop = activity.run.loop if activity.run else None
+    if loop is not None:
+        yield from _data_conditions((("run.loop.exit", loop.exit), ("run.loop.continue", loop.continue_)))
+
+
+def _link_conditions(link: Link) -> Iterator[tuple[str, DataCondition]]:
+    yield from _data_conditions((("include", link.include or []), ("exclude", link.exclude)))
+
+
+def _data_conditions(groups: Iterable[tuple[str, list[Any]]]) -> Iterator[tuple[str, DataCondition]]:
+    """(key, condition) of every data condition of the groups, e.g. ("include[2]", ...)."""
+    for group, conditions in groups:
         for i, condition in enumerate(conditions):
             if isinstance(condition, DataCondition):
-                problems += _check_condition(condition, scope.may, scope.must, compiled, file, registry,
-                                             link=(link.from_, link.to), key=f"{group}[{i}]")
+                yield f"{group}[{i}]", condition
+
+
+def _syntax_problems(value: Any, prefix: str, file: str, **where: Any) -> list[Problem]:
+    """A malformed `{{...}}` anywhere in the value: reported whatever else is wrong (a cycle, a
+    missing activity), as it is a mistake of this text alone."""
+    return [Problem(error, file=file, key=join_key(prefix, key), **where)
+            for key, template in templates_in(value) for error in template.errors]
+
+
+def _check_link(link: Link, compiled: CompiledGraph, registry: Registry, file: str) -> list[Problem]:
+    ends = (link.from_, link.to)
+    problems: list[Problem] = []
+    for key, condition in _link_conditions(link):
+        problems += _syntax_problems(condition.value, f"{key}.value", file, link=ends)
+    if compiled.cycle or link.from_ not in compiled.index or link.to not in compiled.index:
+        return problems
+    scope = compiled.scope_out[compiled.index[link.from_]]
+    for key, condition in _link_conditions(link):
+        problems += _check_condition(condition, scope.may, scope.must, compiled, file, registry, link=ends,
+                                     key=key)
     return problems
 
 
@@ -318,7 +349,7 @@ def _check_condition(condition: DataCondition, may: int, must: int, compiled: Co
                                  **{**where, "key": f"{where['key']}.field"})
     for key, ref in references_in(condition.value):
         problems += _check_reference(ref, may, must, compiled, file, registry,
-                                     **{**where, "key": f"{where['key']}.value{key and '.' + key}"})
+                                     **{**where, "key": join_key(f"{where['key']}.value", key)})
     if condition.op == "between" and not (isinstance(condition.value, list) and len(condition.value) == 2):
         problems.append(Problem("between needs a value [low, high]", file=file,
                                 **{**where, "key": f"{where['key']}.value"}))
