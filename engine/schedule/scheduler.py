@@ -62,6 +62,7 @@ class Scheduler:
         self.tasks: set[asyncio.Task[None]] = set()
         self.wake = asyncio.Event()
         self.reload_requested = False
+        self.stopping = False  # set by shutdown: a runbook still loading is then not started
         self._stamp: float | None = None
         self.started: list[tuple[str, datetime]] = []  # (entry, due instant) of every run started
 
@@ -180,6 +181,9 @@ class Scheduler:
             # In a worker thread: reading and validating a large runbook takes seconds, and the
             # other entries' timers must not wait for it.
             runbook = await asyncio.to_thread(load_runbook, path, self.engine.registry)
+            if self.stopping:
+                self.log(f"{entry.name}: not started: the scheduler is stopping")
+                return
             handle = self.engine.start(runbook, parameters, sinks=[store.record])
         except Exception as exc:  # any failure to start, foreseen or not: logged and recorded, no traceback
             error = describe(exc)
@@ -215,6 +219,7 @@ class Scheduler:
 
     async def shutdown(self) -> None:
         """Cancel running jobs and wait until they are recorded (as cancelled)."""
+        self.stopping = True
         self.queued.clear()
         for handle in list(self.running.values()):
             handle.cancel()

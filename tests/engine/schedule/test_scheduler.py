@@ -347,3 +347,26 @@ async def test_a_large_runbook_loads_off_the_event_loop(tmp_path):
     # model's validation in pydantic-core): about a sixth of the load here, not all of it.
     assert max(gaps) < load_time / 2, (max(gaps), load_time)
     await finish(scheduler, stop, task)
+
+
+async def test_stopping_while_a_runbook_loads_does_not_start_it(tmp_path, monkeypatch):
+    import time
+
+    import engine.schedule.scheduler as scheduler_module
+
+    runbook(tmp_path / "long.json", seconds=30)
+    path = schedules(tmp_path / "schedules.toml", entry("long", "long.json", interval='"1m"'))
+    load = scheduler_module.load_runbook
+
+    def slow_load(*args: object) -> object:  # in the worker thread
+        time.sleep(0.3)
+        return load(*args)
+
+    monkeypatch.setattr(scheduler_module, "load_runbook", slow_load)
+    clock = FakeClock(utc(2026, 5, 4, 10, 0, 30))
+    scheduler, stop, task, logs = await start(path, clock)
+    await advance(scheduler, clock, utc(2026, 5, 4, 10, 1), settle=False)
+    await finish(scheduler, stop, task)  # SIGTERM mid-load: ends at once, not after the 30 s run
+    assert scheduler.running == {} and any("long: not started: the scheduler is stopping" in x for x in logs)
+    with HistoryStore() as store:
+        assert store.jobs() == []
