@@ -19,7 +19,9 @@ class Parameter(BaseModel):
 
     name: str = Field(min_length=1, description="Parameter name, as the operator types it")
     type: ParameterType = Field("string", description="string, number or boolean")
-    default: Any = Field(None, description="Value used when the job is started without it")
+    # typed_by: a form hint — the default is read as the parameter's own type (the designer's table).
+    default: Any = Field(None, description="Value used when the job is started without it",
+                         json_schema_extra={"typed_by": "type"})
     required: bool = Field(True, description="A job cannot start without a value (or a default)")
 
 

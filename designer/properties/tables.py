@@ -15,6 +15,7 @@ from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -43,7 +44,7 @@ class _Missing:
 
 MISSING: Any = _Missing()
 
-_SCALARS: dict[Any, str] = {str: "text", bool: "bool", int: "int", float: "float", Any: "json"}
+_SCALARS: dict[Any, str] = {str: "text", bool: "bool", int: "int", float: "float", Any: "any"}
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}
 
@@ -52,7 +53,9 @@ _FALSE = {"false", "no", "off", "0"}
 class Kind:
     """The editor a property's annotation calls for.
 
-    name: text | int | float | bool | choice | json (scalars) or rows | list | dict (tables).
+    name: text | int | float | number | bool | choice | any | json (scalars) or rows | list | dict
+    (tables). `any` (an `Any` field) takes text as text, and a JSON list or object as that structure;
+    `json` (a value the typed editor cannot show) takes JSON.
     """
 
     name: str
@@ -95,7 +98,7 @@ def classify(annotation: Any) -> Kind:
 
 def fits(kind: Kind, value: Any) -> bool:
     """Whether the typed editor for `kind` can show `value` without losing it."""
-    if value is MISSING or kind.name in ("text", "json"):
+    if value is MISSING or kind.name in ("text", "any", "json"):
         return True
     if value is None:
         return kind.optional
@@ -138,8 +141,9 @@ def text_of(kind: Kind, value: Any, naming: Naming) -> str:
         return ""
     if isinstance(value, str):
         shown = naming.show(value)
-        # JSON fields quote a string only when it would otherwise read back as another value.
-        return json.dumps(shown, ensure_ascii=False) if kind.name == "json" and _is_json(shown) else shown
+        # A string is quoted only when, typed back, it would read as another value.
+        quote = _is_json(shown) if kind.name == "json" else kind.name == "any" and _read_any(shown) != shown
+        return json.dumps(shown, ensure_ascii=False) if quote else shown
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
@@ -148,11 +152,18 @@ def text_of(kind: Kind, value: Any, naming: Naming) -> str:
 
 
 def value_of(kind: Kind, text: str, naming: Naming) -> Any:
-    """The stored value of text typed into an editor of `kind`; text that does not convert stays text."""
+    """The stored value of text typed into an editor of `kind`: a number field saves a number, a true /
+    false field a boolean, a text field text; text that does not convert stays text (a subscription,
+    or a mistake the validation names)."""
+    if kind.name == "any":
+        return _map_text(_read_any(text), naming.store)
     try:
-        if kind.name == "int":
+        if kind.name in ("int", "number"):
             return int(text)
-        if kind.name == "float":
+    except ValueError:
+        pass
+    try:
+        if kind.name in ("float", "number"):
             return float(text)
         if kind.name == "json":
             return _map_text(json.loads(text), naming.store)
@@ -161,6 +172,21 @@ def value_of(kind: Kind, text: str, naming: Naming) -> Any:
     if kind.name == "bool" and text.strip().casefold() in _TRUE | _FALSE:
         return text.strip().casefold() in _TRUE
     return naming.store(text)
+
+
+def _read_any(text: str) -> Any:
+    """What text typed into an `Any` field means: a JSON list or object is that structure ([low, high]
+    for between); a JSON string is unquoted only when its text would itself read as something else;
+    anything else — numbers, true, null included — is the text as typed."""
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return text
+    if isinstance(parsed, list | dict):
+        return parsed
+    if isinstance(parsed, str) and _read_any(parsed) != parsed:
+        return parsed
+    return text
 
 
 def _is_json(text: str) -> bool:
@@ -205,12 +231,27 @@ def scope_button(parent: QWidget, scope: Sequence[ScopeField],
     return button
 
 
+# What a sibling "type" cell's value makes of a `typed_by` column (a parameter's default follows its type).
+_TYPED_BY: dict[str, Kind] = {"string": Kind("text"), "text": Kind("text"), "number": Kind("number"),
+                              "int": Kind("int"), "float": Kind("float"), "boolean": Kind("bool"),
+                              "bool": Kind("bool")}
+
+
 @dataclass(frozen=True)
 class Column:
     key: str
     kind: Kind
     default: Any = MISSING  # MISSING: required
     description: str = ""
+    typed_by: str | None = None  # the row's field whose value ("string", "number", ...) types this one
+
+
+def typed_by(info: FieldInfo) -> str | None:
+    """The sibling field that gives this field its type, from the model's form hint
+    (`json_schema_extra={"typed_by": "type"}`)."""
+    extra = info.json_schema_extra
+    hint = extra.get("typed_by") if isinstance(extra, dict) else None
+    return hint if isinstance(hint, str) else None
 
 
 _CHECK = Qt.ItemDataRole.UserRole + 1  # a checkbox cell
@@ -273,7 +314,8 @@ class EditTable(QWidget):
             assert kind.model is not None
             return [Column(name, classify(info.annotation),
                            MISSING if info.is_required() else info.get_default(call_default_factory=True),
-                           info.description or "") for name, info in kind.model.model_fields.items()]
+                           info.description or "", typed_by(info))
+                    for name, info in kind.model.model_fields.items()]
         assert kind.item is not None
         if kind.name == "list":
             return [Column("value", kind.item)]
@@ -321,19 +363,28 @@ class EditTable(QWidget):
             row = self.table.rowCount()
             self.table.insertRow(row)
             for col, column in enumerate(self._columns):
-                self._fill_cell(row, col, column, cells.get(column.key, MISSING))
+                kind = self._kind_in(column, cells.get(column.typed_by, MISSING) if column.typed_by else None)
+                self._fill_cell(row, col, column, kind, cells.get(column.key, MISSING))
         finally:
             self._filling = False
         return row
 
-    def _fill_cell(self, row: int, col: int, column: Column, value: Any) -> None:
-        kind = column.kind
-        if kind.name == "choice" and fits(kind, value):
+    def _kind_in(self, column: Column, sibling: Any) -> Kind:
+        """The column's kind in a row: its own, or the one its `typed_by` sibling names."""
+        if column.typed_by is None:
+            return column.kind
+        if sibling is MISSING:
+            sibling = next((c.default for c in self._columns if c.key == column.typed_by), MISSING)
+        return _TYPED_BY.get(sibling, column.kind) if isinstance(sibling, str) else column.kind
+
+    def _fill_cell(self, row: int, col: int, column: Column, kind: Kind, value: Any) -> None:
+        """`kind` is the cell's kind in this row; a `typed_by` cell stays text, read as that kind."""
+        if column.kind.name == "choice" and fits(column.kind, value):
             self.table.setCellWidget(row, col, self._combo(column, value))
             return
         item = QTableWidgetItem()
         item.setToolTip(column.description)
-        if kind.name == "bool" and fits(kind, value):
+        if column.kind.name == "bool" and fits(column.kind, value):
             item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
                           | Qt.ItemFlag.ItemIsUserCheckable)
             shown = value if value is not MISSING else column.default is True
@@ -359,13 +410,17 @@ class EditTable(QWidget):
 
     def _row_value(self, row: int) -> dict[str, Any]:
         cells: dict[str, Any] = {}
-        for col, column in enumerate(self._columns):
-            value = self._cell_value(row, col, column)
+        # Typed columns first: a `typed_by` column reads its text as its sibling's value says.
+        order = sorted(range(len(self._columns)), key=lambda c: self._columns[c].typed_by is not None)
+        for col in order:
+            column = self._columns[col]
+            kind = self._kind_in(column, cells.get(column.typed_by, MISSING) if column.typed_by else None)
+            value = self._cell_value(row, col, column, kind)
             if value is not MISSING:
                 cells[column.key] = value
-        return cells
+        return {c.key: cells[c.key] for c in self._columns if c.key in cells}  # the columns' order
 
-    def _cell_value(self, row: int, col: int, column: Column) -> Any:
+    def _cell_value(self, row: int, col: int, column: Column, kind: Kind) -> Any:
         combo = self.table.cellWidget(row, col)
         if isinstance(combo, QComboBox):
             index = combo.currentIndex()
@@ -378,7 +433,7 @@ class EditTable(QWidget):
         text = item.text()
         if text == "":
             return MISSING
-        return text if column.kind is _KEY else value_of(column.kind, text, self._naming)
+        return text if kind is _KEY else value_of(kind, text, self._naming)
 
     def _cell_changed(self, row: int, col: int) -> None:
         if self._filling:

@@ -6,6 +6,7 @@ import os
 from typing import Any
 
 import pytest
+from forms import form  # noqa: F401 - a fixture
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PySide6.QtCore import Qt
@@ -79,17 +80,6 @@ def test_round_trip_holds_for_text_and_references(stored: str) -> None:
 
 
 # -- the form ------------------------------------------------------------------------------------------
-
-@pytest.fixture
-def form(qtbot: Any) -> tuple[PropertyForm, list[dict[str, Any]]]:
-    """A shown form and the list of dicts it emitted."""
-    widget = PropertyForm()
-    qtbot.addWidget(widget)
-    widget.show()
-    emitted: list[dict[str, Any]] = []
-    widget.edited.connect(emitted.append)
-    return widget, emitted
-
 
 def editor(form: PropertyForm, name: str) -> QWidget:
     """The widget a user types into for a scalar field."""
@@ -235,9 +225,9 @@ def test_editing_a_get_vm_filter_cell(form: Any, qtbot: Any) -> None:
     qtbot.keyClicks(cell, "7")
     with qtbot.waitSignal(widget.edited, timeout=2000):  # the delegate commits on a queued call
         qtbot.keyClick(cell, Qt.Key.Key_Return)
-    assert emitted == [{"filters": [{"field": "custom_property_1", "op": "equals", "value": 7}]}]
+    assert emitted == [{"filters": [{"field": "custom_property_1", "op": "equals", "value": "7"}]}]
     table.cellWidget(0, 1).setCurrentIndex(table.cellWidget(0, 1).findText("contains"))
-    assert emitted[-1] == {"filters": [{"field": "custom_property_1", "op": "contains", "value": 7}]}
+    assert emitted[-1] == {"filters": [{"field": "custom_property_1", "op": "contains", "value": "7"}]}
 
 
 def test_adding_filling_and_removing_filter_rows(form: Any, qtbot: Any) -> None:
@@ -291,11 +281,11 @@ def test_dict_and_list_tables(form: Any) -> None:
 
 
 @pytest.mark.parametrize(("typed", "stored"), [
-    ("5", 5), ('"5"', "5"), ("abc", "abc"), ("[1, 2]", [1, 2]), ("true", True),
+    ("5", "5"), ('"5"', '"5"'), ("abc", "abc"), ("[1, 2]", [1, 2]), ("true", "true"), ('"[1]"', "[1]"),
     ('{Batch Number from "Custom Start"}', "{{custom_start.Batch Number}}"),
     ('["{Batch Number from \\"Custom Start\\"}"]', ["{{custom_start.Batch Number}}"]),
 ])
-def test_any_fields_take_json_or_plain_text(form: Any, typed: str, stored: Any) -> None:
+def test_any_fields_take_text_or_a_json_list(form: Any, typed: str, stored: Any) -> None:
     widget, emitted = form
     widget.show_model(CompareValues.Properties, {}, SCOPE, NAMES)
     left = editor(widget, "left")
