@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import (
     QGraphicsItem,
     QGraphicsObject,
@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from . import style
-from .markers import ProblemMarkers
+from .markers import ProblemMarkers, paint_marker
 
 if TYPE_CHECKING:
     from .scene import RunbookScene
@@ -152,16 +152,9 @@ class ActivityItem(ProblemMarkers, QGraphicsObject):
         painter.drawEllipse(self.handle_center(), style.HANDLE_RADIUS, style.HANDLE_RADIUS)
 
     def _paint_markers(self, painter: QPainter) -> None:
-        if not (self.errors or self.warnings):
-            return
-        marker = style.ERROR if self.errors else style.WARNING
-        center = QPointF(style.NODE_WIDTH - 10, 0)
-        painter.setPen(QPen(style.NODE_FILL, 1.5))
-        painter.setBrush(QBrush(marker))
-        painter.drawEllipse(center, 8, 8)
-        painter.setPen(style.NODE_FILL)
-        painter.setFont(style.name_font())
-        painter.drawText(QRectF(center.x() - 8, center.y() - 8, 16, 16), Qt.AlignmentFlag.AlignCenter, "!")
+        if self.errors or self.warnings:
+            marker = style.ERROR if self.errors else style.WARNING
+            paint_marker(painter, QPointF(style.NODE_WIDTH - 10, 0), marker)
 
     def _paint_overlay(self, painter: QPainter) -> None:
         """During a run: the state as a coloured frame, and badges with running / done / warning /

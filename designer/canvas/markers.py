@@ -4,6 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QPainter, QPen
+
+from . import style
+
+MARKER_RADIUS = 8.0
+
+
+def paint_marker(painter: QPainter, center: QPointF, color: QColor) -> None:
+    """The problem marker: a "!" in a disc of the error (or warning) colour."""
+    r = MARKER_RADIUS
+    painter.setPen(QPen(style.NODE_FILL, 1.5))
+    painter.setBrush(QBrush(color))
+    painter.drawEllipse(center, r, r)
+    painter.setPen(style.NODE_FILL)
+    painter.setFont(style.name_font())
+    painter.drawText(QRectF(center.x() - r, center.y() - r, 2 * r, 2 * r), Qt.AlignmentFlag.AlignCenter, "!")
+
 
 class ProblemMarkers:
     """Mixin for canvas items: `errors` and `warnings` from live validation; the item repaints and

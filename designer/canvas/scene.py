@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from PySide6.QtCore import QPointF, QTimer, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene, QGraphicsSceneMouseEvent
 
@@ -93,12 +93,14 @@ class RunbookScene(QGraphicsScene):
             self.set_overview(self.overview_mode, force=True)
         elif kind == "activity_added":
             self._add_activity_item(str(key))
+            self._replace_labels_under(str(key))
         elif kind == "activity_removed":
             item = self.activity_items.pop(str(key), None)
             if item is not None:
                 self.removeItem(item)
         elif kind == "activity_changed":
             self.refresh_activity(str(key))
+            self._replace_labels_under(str(key))
             self._refresh_link_texts()  # names appear in link summaries
         elif kind == "link_added":
             self._add_link_item(key)  # type: ignore[arg-type]
@@ -155,13 +157,29 @@ class RunbookScene(QGraphicsScene):
     def _place_link(self, item: LinkItem) -> None:
         source = self.activity_items.get(item.source)
         target = self.activity_items.get(item.target)
-        if source is not None and target is not None:
-            item.set_ends(source.output_point(), target.input_point())
+        item.set_ends(source.output_point() if source is not None else None,
+                      target.input_point() if target is not None else None, self._boxes_in)
+
+    def _boxes_in(self, rect: QRectF) -> list[QRectF]:
+        """The activity boxes (with their run badges) a link's texts would cover at `rect`."""
+        return [item.mapRectToScene(item.boundingRect()) for item in self.items(
+            rect, Qt.ItemSelectionMode.IntersectsItemBoundingRect) if isinstance(item, ActivityItem)]
 
     def update_links_of(self, activity_id: str) -> None:
         for (source, target), item in self.link_items.items():
             if activity_id in (source, target):
                 self._place_link(item)
+
+    def _replace_labels_under(self, activity_id: str) -> None:
+        """Other links whose texts an activity now covers find a new place for them."""
+        item = self.activity_items.get(activity_id)
+        if item is None:
+            return
+        box = item.mapRectToScene(item.boundingRect())
+        for other in self.items(box, Qt.ItemSelectionMode.IntersectsItemBoundingRect):
+            if isinstance(other, LinkItem) and activity_id not in other.key \
+                    and any(rect.intersects(box) for rect in other.text_rects()):
+                self._place_link(other)
 
     def _rebuild_notes(self) -> None:
         for item in self.note_items:
@@ -222,9 +240,7 @@ class RunbookScene(QGraphicsScene):
             passed, filtered = counts.links.get(key, (0, 0)) if counts is not None else (0, 0)
             text = f"{passed} passed" + (f" · {filtered} filtered" if filtered else "") \
                 if counts is not None and (passed or filtered) else ""
-            if link_item.overlay.get("text", "") != text:
-                link_item.overlay = {"text": text} if text else {}
-                link_item.update()
+            link_item.set_counts(text)
 
     # -- validation markers --------------------------------------------------------------------------
 

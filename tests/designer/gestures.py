@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -101,3 +101,19 @@ def drag_item(window: MainWindow, activity_id: str, by: tuple[float, float]) -> 
     for step in range(1, 6):
         QTest.mouseMove(viewport, start + (end - start) * step / 5)
     QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, end)
+
+
+def on_screen(window: MainWindow) -> QImage:
+    """What the screen shows of the canvas now, without repainting it (stale paint stays visible),
+    unlike widget.grab() which paints everything afresh."""
+    for _ in range(5):
+        QApplication.processEvents()
+    viewport = window.view.viewport()
+    top = viewport.mapTo(window, viewport.rect().topLeft())
+    pixmap = window.screen().grabWindow(window.winId(), top.x(), top.y(), viewport.width(), viewport.height())
+    return pixmap.toImage().convertToFormat(QImage.Format.Format_RGB32)
+
+
+def repainted(window: MainWindow) -> QImage:
+    """The canvas painted afresh: what on_screen() must equal when nothing is left half drawn."""
+    return window.view.viewport().grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
