@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from engine.format.document import Document
+from engine.format.jsonread import loads
 from engine.format.model import FORMAT, Activity, Link, Note
 from engine.format.templates import rename_references
 
@@ -36,7 +37,7 @@ def paste_items(document: Document, text: str, offset: tuple[int, int] = (PASTE_
         -> tuple[list[Activity], list[Link], list[Note]]:
     """The activities, links and notes to add for a pasted fragment; ValueError when it is not one."""
     try:
-        data = json.loads(text)
+        data = loads(text)  # a runbook file's rules: limits, no duplicate keys
         activities = [Activity.model_validate(a, by_name=False) for a in data.get("activities", [])]
         links = [Link.model_validate(lk, by_name=False) for lk in data.get("links", [])]
         notes = [Note.model_validate(n) for n in data.get("notes") or []]

@@ -4,7 +4,6 @@ mistakes can be fixed with their markers; anything else is refused with every lo
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -12,6 +11,7 @@ from pydantic import ValidationError
 from engine.config.registry import Registry
 from engine.errors import RunbookError
 from engine.format.fileio import load_runbook
+from engine.format.jsonread import loads
 from engine.format.model import Runbook
 
 
@@ -21,7 +21,7 @@ def open_for_editing(path: str | Path, registry: Registry) -> tuple[Runbook, boo
         return load_runbook(path, registry), True
     except RunbookError as exc:
         try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            data = loads(Path(path).read_text(encoding="utf-8"))  # the reader's limits, no RecursionError
             runbook = Runbook.model_validate(data, by_name=False)
         except (OSError, ValueError, ValidationError):
             raise exc from None

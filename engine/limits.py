@@ -40,17 +40,6 @@ def number_text_problem(text: str) -> str | None:
         return None  # not a number at all: for the caller to judge
 
 
-def number_from_text(text: str) -> int | float:
-    """A number typed by a person (a parameter, an option); ValueError says why it is not one."""
-    problem = number_text_problem(text)
-    if problem:
-        raise ValueError(problem)
-    try:
-        return int(text)
-    except ValueError:
-        return float(text)  # ValueError when it is no number at all
-
-
 def beyond_limits(value: Any) -> tuple[str, str] | None:
     """(key path, what is wrong) of the first part of a JSON-like value nested deeper than MAX_DEPTH or
     holding a number beyond the limits; None when it is within them. Never recurses past MAX_DEPTH."""

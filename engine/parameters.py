@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import ParameterError
+from .limits import number_problem, number_text_problem
 
 ParameterType = Literal["string", "number", "boolean"]
 
@@ -33,9 +34,14 @@ def coerce(parameter: Parameter, value: Any) -> Any:
                 else str(value)
         raise ParameterError(f'parameter "{parameter.name}" must be text, got {value!r}')
     if parameter.type == "number":
-        if isinstance(value, int | float) and not isinstance(value, bool):
+        numeric = isinstance(value, int | float) and not isinstance(value, bool)
+        text = "" if numeric else str(value).strip()
+        problem = number_problem(value) if numeric else number_text_problem(text)
+        if problem:  # a 5,000-digit integer, 1e999, NaN: nothing later could use it
+            raise ParameterError(f'parameter "{parameter.name}" must be a number, got {_excerpt(value)}: '
+                                 f"{problem}")
+        if numeric:
             return value
-        text = str(value).strip()
         try:
             return int(text)
         except ValueError:
@@ -77,3 +83,8 @@ def check_parameters(declared: list[Parameter], given: dict[str, Any], runbook: 
                              + ", ".join(f'"{m}"' for m in missing)
                              + " (give it with -p NAME=VALUE)")
     return values
+
+
+def _excerpt(value: Any, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"

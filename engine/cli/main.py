@@ -16,12 +16,14 @@ from ..errors import InterlockError, PackError
 from ..format.export import TEXT_FORMATS
 from . import commands, run
 from .connections import add_connection_commands
+from .options import whole_number
 from .render import visible
 from .schedule import add_schedule_commands
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 EXPORT_FORMATS = ("png", "svg", *TEXT_FORMATS)
 COMMANDS_GROUP = "interlock.commands"  # packages add subcommands: a callable taking the subparsers
+MAX_HISTORY_LIMIT = 1_000_000  # more jobs than one listing is useful for; bounded, so never an overflow
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,7 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     runner.set_defaults(handler=run.run)
 
     history = sub.add_parser("history", help="list past jobs, newest first")
-    history.add_argument("--limit", type=int, default=20, metavar="N", help="at most N jobs (default 20)")
+    history.add_argument("--limit", type=whole_number(1, MAX_HISTORY_LIMIT), default=20, metavar="N",
+                         help=f"at most N jobs (default 20, at most {MAX_HISTORY_LIMIT:,})")
     history.add_argument("--runbook", metavar="NAME", help="only jobs of this runbook (by name)")
     history.add_argument("--status", choices=("success", "warning", "failed", "cancelled", "running",
                                                    "interrupted"),

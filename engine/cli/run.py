@@ -30,13 +30,17 @@ EXIT_CODES = {"success": 0, "warning": 0, "failed": 1, "cancelled": 1}
 
 
 def parse_parameters(pairs: list[str]) -> dict[str, str]:
-    """`-p NAME=VALUE` pairs; the value may itself contain '='."""
+    """`-p NAME=VALUE` pairs; the value may itself contain '='. A name given twice is an error: which
+    value was meant cannot be guessed (the last one silently winning hid typos in scripts)."""
     given: dict[str, str] = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
-        if not sep or not name.strip():
+        name = name.strip()
+        if not sep or not name:
             raise ParameterError(f'-p expects NAME=VALUE, got "{pair}"')
-        given[name.strip()] = value
+        if name in given:
+            raise ParameterError(f'parameter "{name}" is given more than once (-p {name}=...): give it once')
+        given[name] = value
     return given
 
 

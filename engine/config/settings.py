@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from .. import paths
 from ..errors import ConfigError
+from ..limits import MAX_INTEGER_DIGITS, beyond_limits
 
 CONFIG_NAME = "interlock.toml"
 _PLAIN_SECRET_KEYS = ("password", "secret", "token", "api_key")
@@ -63,7 +64,7 @@ class Config(BaseModel):
 def read_toml(path: Path, what: str) -> dict[str, Any]:
     """A TOML file's content; ConfigError names the file when it is missing, unreadable or not TOML."""
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: {what} not found") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -72,6 +73,13 @@ def read_toml(path: Path, what: str) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     except RecursionError:  # tomllib recurses once per level of nested arrays and tables
         raise ConfigError(f"{path}: not valid TOML: nested too deeply") from None
+    except ValueError:  # an integer past Python's conversion limit
+        raise ConfigError(f"{path}: not valid TOML: an integer of more than {MAX_INTEGER_DIGITS} digits") \
+            from None
+    beyond = beyond_limits(data)  # what the TOML parser takes but no later walk or conversion should
+    if beyond is not None:
+        raise ConfigError(f'{path}: key "{beyond[0]}": {beyond[1]}')
+    return data
 
 
 def find_config(path: str | Path | None) -> Path | None:
