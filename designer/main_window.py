@@ -62,6 +62,7 @@ class MainWindow(QMainWindow):
         self.path: Path | None = None
         self.document = Document(Runbook(name="New Runbook"))
         self.undo_stack = QUndoStack(self)
+        self.paste_placement = clipboard.Placement()  # at the mouse, or 40 px further each time
         self.scene = RunbookScene(self.document, self.registry)
         self.scene.setParent(self)  # destroyed with the window, not at interpreter exit
         self.view = RunbookView(self.scene)
@@ -442,7 +443,10 @@ class MainWindow(QMainWindow):
     def paste(self, text: str | None = None) -> None:
         text = QApplication.clipboard().text() if text is None else text
         try:
-            activities, links, notes = clipboard.paste_items(self.document, text)
+            at, repeat = self.paste_placement.next(text, self.view.mouse_scene_pos())
+            step = clipboard.PASTE_OFFSET * repeat
+            activities, links, notes = clipboard.paste_items(self.document, text, (step, step), at=at,
+                                                             registry=self.registry)
         except ValueError as exc:
             self.statusBar().showMessage(str(exc), 6000)
             return

@@ -3,7 +3,7 @@ rubber-band selection, fit all / fit selection, a cached grid, and drops from th
 
 from __future__ import annotations
 
-from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QDragEnterEvent,
     QDragMoveEvent,
@@ -37,6 +37,7 @@ class RunbookView(QGraphicsView):
         self.setSceneRect(QRectF(-5000, -5000, 20000, 20000))
         self._panning: QPointF | None = None
         self._space_down = False
+        self._mouse: QPointF | None = None  # where the mouse is over the canvas (None: elsewhere)
 
     # -- zoom ----------------------------------------------------------------------------------------
 
@@ -105,7 +106,20 @@ class RunbookView(QGraphicsView):
             return
         super().mousePressEvent(event)
 
+    def mouse_scene_pos(self) -> tuple[int, int] | None:
+        """The mouse's scene position while it is over the canvas (a paste lands there), else None."""
+        if self._mouse is None:
+            return None
+        at = self.mapToScene(self._mouse.toPoint())
+        return (round(at.x()), round(at.y()))
+
+    def viewportEvent(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Leave:
+            self._mouse = None
+        return super().viewportEvent(event)
+
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        self._mouse = event.position()
         if self._panning is not None:
             delta = event.position() - self._panning
             self._panning = event.position()

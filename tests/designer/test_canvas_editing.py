@@ -46,7 +46,7 @@ def test_a_move_undone_saves_the_same_bytes_and_positions_are_integers(window, t
     assert path.read_bytes() == SEED.read_bytes()
 
 
-def test_copy_paste_remaps_ids_and_keeps_only_inner_links(window, tmp_path):
+def test_copy_paste_remaps_ids_and_keeps_inner_and_incoming_links(window, tmp_path):
     opened_copy(window, tmp_path)
     window.scene.select_only(["get_vms", "start_maintenance", "stop_vm"])
     window.copy()
@@ -56,7 +56,9 @@ def test_copy_paste_remaps_ids_and_keeps_only_inner_links(window, tmp_path):
     names = {window.document.activity(i).name for i in pasted}
     assert names == {"Get VMs in Batch (2)", "Start Maintenance Mode (2)", "Stop VM (2)"}
     inner = {(lk.from_, lk.to) for lk in window.document.links if lk.to in pasted or lk.from_ in pasted}
-    assert inner == {("get_vms_2", "start_maintenance_2"), ("start_maintenance_2", "stop_vm_2")}
+    # the links between the copies, and the copy's incoming link from outside (no second start point)
+    assert inner == {("get_vms_2", "start_maintenance_2"), ("start_maintenance_2", "stop_vm_2"),
+                     ("custom_start", "get_vms_2")}
     condition = window.document.link("get_vms_2", "start_maintenance_2").include[0]
     assert condition.field == "get_vms_2.status"
     assert window.document.activity("stop_vm_2").properties["vm_id"] == "{{get_vms_2.vm_id}}"
