@@ -16,6 +16,7 @@ from typing import Any
 
 from engine.config.registry import Registry
 from engine.format.document import Document
+from engine.format.jsonread import loads
 from engine.format.model import FORMAT, Activity, Link, Note
 from engine.format.templates import rename_references
 
@@ -70,7 +71,7 @@ def paste_items(document: Document, text: str, offset: Point = (PASTE_OFFSET, PA
     `at`: where the fragment's top-left goes (then `offset` is added to that); `registry` tells
     junctions apart, whose `republish` follows the copies."""
     try:
-        data = json.loads(text)
+        data = loads(text)  # a runbook file's rules: limits, no duplicate keys
         activities = [Activity.model_validate(a, by_name=False) for a in data.get("activities", [])]
         links = [Link.model_validate(lk, by_name=False) for lk in data.get("links", [])]
         notes = [Note.model_validate(n) for n in data.get("notes") or []]

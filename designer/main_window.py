@@ -259,7 +259,7 @@ class MainWindow(QMainWindow):
         self.document.reset(runbook)
         self.inspector.show_runbook()
         self._update_title()
-        self.view.fit_all()
+        self.view.show_runbook()  # readable at first sight, centred on the start
         if checked:
             self.validator.accept(list(runbook.warnings))
         else:

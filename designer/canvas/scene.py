@@ -215,6 +215,16 @@ class RunbookScene(QGraphicsScene):
             self._overview.rebuild(self)
             self._overview_stale = False
 
+    def start_rect(self) -> QRectF:
+        """The box of the start activity (enabled, no incoming link; the first such), where a runbook
+        opens; an empty rect when there is none."""
+        targets = {link.to for link in self.document.links}
+        for activity in self.document.activities:
+            item = self.activity_items.get(activity.id)
+            if item is not None and activity.enabled and activity.id not in targets:
+                return item.mapRectToScene(item.box())
+        return QRectF()
+
     def names(self) -> dict[str, str]:
         if self._names is None:
             self._names = {a.id: a.name for a in self.document.activities}

@@ -11,6 +11,7 @@ from PySide6.QtGui import (
     QKeyEvent,
     QMouseEvent,
     QPainter,
+    QResizeEvent,
     QWheelEvent,
 )
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QWidget
@@ -19,6 +20,8 @@ from . import style
 
 ACTIVITY_MIME = "application/x-interlock-activity-type"
 MIN_ZOOM, MAX_ZOOM = 0.1, 3.0
+OPEN_MIN_ZOOM = 0.75  # a runbook opens no smaller than this: names stay readable
+FIT_MARGIN = 40
 
 
 class RunbookView(QGraphicsView):
@@ -38,6 +41,9 @@ class RunbookView(QGraphicsView):
         self._panning: QPointF | None = None
         self._space_down = False
         self._mouse: QPointF | None = None  # where the mouse is over the canvas (None: elsewhere)
+        self._auto_fit = False  # refit on resize, until the user zooms or pans
+        for bar in (self.horizontalScrollBar(), self.verticalScrollBar()):
+            bar.actionTriggered.connect(self._user_moved)  # only the user's own scrolling
 
     # -- zoom ----------------------------------------------------------------------------------------
 
@@ -45,6 +51,10 @@ class RunbookView(QGraphicsView):
         return self.transform().m11()
 
     def set_zoom(self, factor: float) -> None:
+        self._user_moved()
+        self._scale_to(factor)
+
+    def _scale_to(self, factor: float) -> None:
         factor = max(MIN_ZOOM, min(MAX_ZOOM, factor))
         self.setTransform(self.transform().fromScale(factor, factor))
         self._zoomed()
@@ -56,21 +66,27 @@ class RunbookView(QGraphicsView):
             scene.set_overview(zoom < style.LOD_PLAIN)
         self.zoom_changed.emit(zoom)
 
+    def _user_moved(self, *_args: object) -> None:
+        self._auto_fit = False
+
     def zoom_by(self, step: float) -> None:
         self.set_zoom(self.zoom() * step)
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:  # Shift+wheel scrolls sideways
+            self._user_moved()
             super().wheelEvent(event)
             return
         self.zoom_by(1.15 if event.angleDelta().y() > 0 else 1 / 1.15)
 
     def fit(self, rect: QRectF) -> None:
+        self._user_moved()
         if rect.isEmpty():
             return
-        self.fitInView(rect.adjusted(-40, -40, 40, 40), Qt.AspectRatioMode.KeepAspectRatio)
+        self.fitInView(rect.adjusted(-FIT_MARGIN, -FIT_MARGIN, FIT_MARGIN, FIT_MARGIN),
+                       Qt.AspectRatioMode.KeepAspectRatio)
         if self.zoom() > 1.0:  # a small runbook is shown at its natural size, not blown up
-            self.set_zoom(1.0)
+            self._scale_to(1.0)
             self.centerOn(rect.center())
         self._zoomed()
 
@@ -82,6 +98,35 @@ class RunbookView(QGraphicsView):
         for item in self.scene().selectedItems():
             rect = rect.united(item.sceneBoundingRect())
         self.fit(rect if not rect.isEmpty() else self.scene().itemsBoundingRect())
+
+    def show_runbook(self) -> None:
+        """How a runbook opens: readable at first sight, and refitted on resize until the user zooms
+        or pans (see _open_fit)."""
+        self._auto_fit = True
+        self._open_fit()
+
+    def _open_fit(self) -> None:
+        """100 %, or smaller to fit the whole runbook but never below OPEN_MIN_ZOOM; centred on the
+        start activity as far as that shows no empty canvas beside the runbook."""
+        scene = self.scene()
+        bounds = scene.itemsBoundingRect().adjusted(-FIT_MARGIN, -FIT_MARGIN, FIT_MARGIN, FIT_MARGIN)
+        viewport = self.viewport().rect()
+        if bounds.isEmpty() or viewport.isEmpty():
+            self._scale_to(1.0)
+            return
+        fit = min(viewport.width() / bounds.width(), viewport.height() / bounds.height())
+        zoom = max(OPEN_MIN_ZOOM, min(1.0, fit))
+        self._scale_to(zoom)
+        start = scene.start_rect() if hasattr(scene, "start_rect") else QRectF()
+        focus = start.center() if not start.isEmpty() else bounds.center()
+        x = _centred(focus.x(), bounds.left(), bounds.right(), viewport.width() / zoom)
+        y = _centred(focus.y(), bounds.top(), bounds.bottom(), viewport.height() / zoom)
+        self.centerOn(QPointF(x, y))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._auto_fit:
+            self._open_fit()
 
     # -- pan -----------------------------------------------------------------------------------------
 
@@ -101,6 +146,7 @@ class RunbookView(QGraphicsView):
         if event.button() == Qt.MouseButton.MiddleButton or (
                 self._space_down and event.button() == Qt.MouseButton.LeftButton):
             self._panning = event.position()
+            self._user_moved()
             self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
             event.accept()
             return
@@ -170,3 +216,11 @@ class RunbookView(QGraphicsView):
         type_name = bytes(event.mimeData().data(ACTIVITY_MIME).data()).decode()
         self.activity_dropped.emit(type_name, self.mapToScene(event.position().toPoint()))
         event.acceptProposedAction()
+
+
+def _centred(want: float, low: float, high: float, span: float) -> float:
+    """Where to centre a view `span` wide on `want` without showing past [low, high] (centre the
+    whole when it fits)."""
+    if high - low <= span:
+        return (low + high) / 2
+    return min(max(want, low + span / 2), high - span / 2)
