@@ -4,9 +4,9 @@ cut at junctions), for the property form's picker and the condition editors."""
 from __future__ import annotations
 
 from engine.config.registry import Registry
+from engine.fielddocs import COMMON_DOCS, FieldDoc
 from engine.format.graph import compiled_for
 from engine.format.model import Runbook
-from engine.format.validate import COMMON_FIELDS
 
 from .subscriptions import ScopeField
 
@@ -28,11 +28,17 @@ def scope_fields(runbook: Runbook, registry: Registry, activity_id: str, *, leav
     fields = []
     for ancestor_id in compiled.ids_in(scope.may):
         activity = compiled.activity(ancestor_id)
-        kind = registry.get(activity.type)
-        published = (kind.published_fields(activity.properties) if kind else None) or []
-        names = [*published, *(COMMON_FIELDS if common else ())]
-        fields += [ScopeField(ancestor_id, activity.name, name) for name in names]
+        docs = published_docs(registry, activity.type, activity.properties)
+        docs += COMMON_DOCS if common else ()
+        fields += [ScopeField(ancestor_id, activity.name, d.name, d.title, d.type, d.description)
+                   for d in docs]
     return fields
+
+
+def published_docs(registry: Registry, type_name: str, properties: dict) -> list[FieldDoc]:
+    """An activity's own published fields as a person reads them (none when unknown before a run)."""
+    kind = registry.get(type_name)
+    return (kind.published_docs(properties) if kind else None) or []
 
 
 def as_tuples(fields: list[ScopeField]) -> list[tuple[str, str, str]]:

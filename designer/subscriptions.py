@@ -20,11 +20,15 @@ _SHOWN = re.compile(r'(\\)?\{([^{}]*?) from "([^"]*)"\s*\}')
 
 @dataclass(frozen=True)
 class ScopeField:
-    """One published field of an ancestor activity, which a property may subscribe to."""
+    """One published field of an ancestor activity, which a property may subscribe to; with how it reads
+    to a person (the pack's title, type and description; empty when unknown)."""
 
     activity_id: str
     activity_name: str
     field: str
+    title: str = ""
+    type: str = ""
+    description: str = ""
 
 
 def reference_text(field: ScopeField) -> str:

@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from .fielddocs import FieldDoc, model_docs, plain_doc
 from .parameters import Parameter
 
 Row = dict[str, Any]
@@ -76,6 +77,16 @@ class ActivityType:
         if self.Published is None:
             return None
         return list(self.Published.model_fields)
+
+    def published_docs(self, properties: dict[str, Any]) -> list[FieldDoc] | None:
+        """What `published_fields` lists, as a person reads it: title, type, description (from the
+        Published model's Field(title=..., description=...)); None when not known beforehand. A type
+        whose fields are dynamic overrides this to describe them."""
+        names = self.published_fields(properties)
+        if names is None:
+            return None
+        docs = {doc.name: doc for doc in model_docs(self.Published)} if self.Published else {}
+        return [docs.get(name) or plain_doc(name) for name in names]
 
     def start_parameters(self, properties: dict[str, Any]) -> list[Parameter] | None:
         """The job's start parameters when this is a start activity that declares them."""

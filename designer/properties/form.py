@@ -31,8 +31,10 @@ from PySide6.QtWidgets import (
 )
 
 from designer.subscriptions import ScopeField, reference_text, shown_text
+from engine.fielddocs import field_doc
 
-from .tables import MISSING, EditTable, Kind, Naming, classify, fits, scope_button, text_of, value_of
+from .picker import ScopeButton
+from .tables import MISSING, EditTable, Kind, Naming, fits, kind_of, text_of, value_of
 
 Commit = Callable[[Any], None]  # the field's new value, or MISSING to remove the key
 
@@ -57,8 +59,9 @@ class PropertyForm(QWidget):
         self._values: dict[str, Any] = {}
         self._scope: list[ScopeField] = []
         self._names: dict[str, str] = {}
-        # Field name -> its editor (a _ScalarField or an EditTable), for the panel and tests.
+        # Field name -> its editor (a _ScalarField or an EditTable) and its label, for the panel and tests.
         self.editors: dict[str, QWidget] = {}
+        self.labels: dict[str, QLabel] = {}
         # Field name -> where its completions come from when the form is built (the configured
         # connection names for `connection`); the field stays free text, so a name can be typed first.
         self.suggestions: dict[str, Callable[[], list[str]]] = {}
@@ -85,9 +88,13 @@ class PropertyForm(QWidget):
         for name, info in model.model_fields.items():
             editor = self._editor(name, info, values.get(name, MISSING), naming)
             self.editors[name] = editor
-            label = QLabel(name, body)
-            label.setToolTip(info.description or "")
-            form.addRow(label, _with_help(editor, info.description or ""))
+            doc = field_doc(name, info)
+            label = QLabel(doc.title, body)
+            # The key too: it is what the file, the docs and `interlock validate` messages say.
+            label.setToolTip("\n".join(filter(None, [doc.description, f"Key in the file: {name}"])))
+            label.setBuddy(editor)
+            self.labels[name] = label
+            form.addRow(label, _with_help(editor, doc.description))
         self._layout.addWidget(body)
         body.show()  # otherwise shown on a queued call: the form would be blank for one event loop turn
         self._body = body
@@ -101,14 +108,14 @@ class PropertyForm(QWidget):
             self._body.deleteLater()
             self._body = None
         self._model, self._values, self._scope, self._names = None, {}, [], {}
-        self.editors = {}
+        self.editors, self.labels = {}, {}
 
     def values(self) -> dict[str, Any]:
         """The properties as edited so far."""
         return copy.deepcopy(self._values)
 
     def _editor(self, name: str, info: FieldInfo, value: Any, naming: Naming) -> QWidget:
-        kind = classify(info.annotation)
+        kind = kind_of(info)
 
         def commit(new: Any) -> None:
             self._commit(name, new)
@@ -152,7 +159,7 @@ class _ScalarField(QWidget):
         # A stretched checkbox takes clicks only on its box: it keeps its size, at the left.
         left = Qt.AlignmentFlag.AlignLeft if isinstance(self.editor, QCheckBox) else Qt.AlignmentFlag(0)
         self._row.addWidget(self.editor, 1, left)
-        self.scope_button = scope_button(self, scope, self._pick)
+        self.scope_button = ScopeButton(self, scope, self._pick)
         self._row.addWidget(self.scope_button)
 
     def _line_editor(self, value: Any) -> QLineEdit:

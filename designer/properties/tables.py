@@ -7,6 +7,7 @@ text, never dropped: the engine validates and converts it, the form only keeps t
 
 from __future__ import annotations
 
+import enum
 import inspect
 import json
 from collections.abc import Callable, Sequence
@@ -17,22 +18,24 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QAbstractScrollArea,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
-    QMenu,
     QPushButton,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from designer.subscriptions import ScopeField, from_display, shown_text, to_display
+from engine.fielddocs import readable_title
+
+from .picker import ScopeButton
 
 
 class _Missing:
@@ -85,6 +88,8 @@ def classify(annotation: Any) -> Kind:
         return Kind(_SCALARS[annotation], optional)
     if origin is Literal:
         return Kind("choice", optional, choices=args)
+    if inspect.isclass(annotation) and issubclass(annotation, enum.Enum):
+        return Kind("choice", optional, choices=tuple(member.value for member in annotation))
     if origin is list and args:
         if inspect.isclass(args[0]) and issubclass(args[0], BaseModel):
             return Kind("rows", optional, model=args[0])
@@ -94,6 +99,17 @@ def classify(annotation: Any) -> Kind:
             args[1] in _SCALARS or get_origin(args[1]) is Literal):
         return Kind("dict", optional, item=classify(args[1]))
     return Kind("json", optional)
+
+
+def kind_of(info: FieldInfo) -> Kind:
+    """The Kind of a model field: its annotation's, or a choice when the model lists the values a text
+    field takes (`json_schema_extra={"enum": [...]}`, as Compare Values' `op`)."""
+    kind = classify(info.annotation)
+    extra = info.json_schema_extra
+    enum_ = extra.get("enum") if isinstance(extra, dict) else None
+    if kind.name == "text" and isinstance(enum_, list) and enum_:
+        return Kind("choice", kind.optional, choices=tuple(enum_))
+    return kind
 
 
 def fits(kind: Kind, value: Any) -> bool:
@@ -207,30 +223,6 @@ def _map_text(value: Any, convert: Callable[[str], str]) -> Any:
     return value
 
 
-def scope_menu(parent: QWidget, scope: Sequence[ScopeField], pick: Callable[[ScopeField], None]) -> QMenu:
-    """The published data a property may subscribe to, one submenu per ancestor activity."""
-    menu = QMenu(parent)
-    submenus: dict[str, QMenu] = {}
-    for field in scope:
-        if field.activity_id not in submenus:
-            submenus[field.activity_id] = menu.addMenu(field.activity_name)
-        action = submenus[field.activity_id].addAction(field.field)
-        action.triggered.connect(lambda _checked=False, f=field: pick(f))
-    return menu
-
-
-def scope_button(parent: QWidget, scope: Sequence[ScopeField],
-                 pick: Callable[[ScopeField], None]) -> QToolButton:
-    """The "{…}" button that inserts a subscription to published data of an earlier activity."""
-    button = QToolButton(parent)
-    button.setText("{…}")
-    button.setToolTip("Subscribe to published data of an earlier activity")
-    button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-    button.setMenu(scope_menu(button, scope, pick))
-    button.setEnabled(bool(scope))
-    return button
-
-
 # What a sibling "type" cell's value makes of a `typed_by` column (a parameter's default follows its type).
 _TYPED_BY: dict[str, Kind] = {"string": Kind("text"), "text": Kind("text"), "number": Kind("number"),
                               "int": Kind("int"), "float": Kind("float"), "boolean": Kind("bool"),
@@ -244,6 +236,11 @@ class Column:
     default: Any = MISSING  # MISSING: required
     description: str = ""
     typed_by: str | None = None  # the row's field whose value ("string", "number", ...) types this one
+    title: str = ""  # the header; made from the key when empty
+
+    @property
+    def is_text(self) -> bool:
+        return self.kind.name not in ("choice", "bool")
 
 
 def typed_by(info: FieldInfo) -> str | None:
@@ -254,6 +251,8 @@ def typed_by(info: FieldInfo) -> str | None:
     return hint if isinstance(hint, str) else None
 
 
+_MIN_TEXT = 90  # px: room to type into an empty text column
+_MAX_ROWS = 8  # rows shown before the table scrolls
 _CHECK = Qt.ItemDataRole.UserRole + 1  # a checkbox cell
 _SET = Qt.ItemDataRole.UserRole + 2  # a checkbox cell the file or the user set (unset: omitted)
 _KEY = Kind("key")  # dict keys are plain text: they never subscribe
@@ -275,22 +274,22 @@ class EditTable(QWidget):
         self._kind, self._naming, self._filling = kind, naming, False
         self._columns = self._columns_of(kind)
         self.table = QTableWidget(0, len(self._columns), self)
-        self.table.setHorizontalHeaderLabels([c.key for c in self._columns])
+        self.table.setHorizontalHeaderLabels([c.title or readable_title(c.key) for c in self._columns])
         for i, column in enumerate(self._columns):
-            self.table.horizontalHeaderItem(i).setToolTip(column.description)
+            self.table.horizontalHeaderItem(i).setToolTip(
+                "\n".join(filter(None, [column.description, f"Key in the file: {column.key}"])))
         self.table.verticalHeader().hide()
         self.table.setWordWrap(False)
-        header = self.table.horizontalHeader()
-        for i, column in enumerate(self._columns):
-            fixed = column.kind.name in ("choice", "bool")
-            header.setSectionResizeMode(i, QHeaderView.ResizeMode.ResizeToContents if fixed
-                                        else QHeaderView.ResizeMode.Stretch)
+        # Columns are sized to their content (_fit), the spare width goes to the text columns; a
+        # table wider than the panel scrolls sideways instead of cutting a value to "{Ba…".
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(False)
+        self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
-        self.table.setMaximumHeight(240)
+        self.table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.add_button = QPushButton("Add", self)
         self.remove_button = QPushButton("Remove", self)
-        self.scope_button = scope_button(self, scope, self._pick)
+        self.scope_button = ScopeButton(self, scope, self._pick)
         self.scope_button.setToolTip("Subscribe: append published data of an earlier activity to the "
                                      "selected cell")
         buttons = QHBoxLayout()
@@ -304,6 +303,7 @@ class EditTable(QWidget):
         for row in self._rows_of(value):
             self._append(row)
         self._last = self.value()
+        self._fit()
         self.add_button.clicked.connect(self.add_row)
         self.remove_button.clicked.connect(self.remove_rows)
         self.table.cellChanged.connect(self._cell_changed)
@@ -312,14 +312,37 @@ class EditTable(QWidget):
     def _columns_of(kind: Kind) -> list[Column]:
         if kind.name == "rows":
             assert kind.model is not None
-            return [Column(name, classify(info.annotation),
+            return [Column(name, kind_of(info),
                            MISSING if info.is_required() else info.get_default(call_default_factory=True),
-                           info.description or "", typed_by(info))
+                           info.description or "", typed_by(info), info.title or "")
                     for name, info in kind.model.model_fields.items()]
         assert kind.item is not None
         if kind.name == "list":
-            return [Column("value", kind.item)]
-        return [Column("key", _KEY), Column("value", kind.item)]
+            return [Column("value", kind.item, title="Value")]
+        return [Column("key", _KEY, title="Name"), Column("value", kind.item, title="Value")]
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        """Each column as wide as its content (text columns at least _MIN_TEXT wide), the spare width to
+        the text columns; the table as high as its rows (at least one, at most _MAX_ROWS shown)."""
+        table, header = self.table, self.table.horizontalHeader()
+        widths = [max(table.sizeHintForColumn(i), header.sectionSizeHint(i),
+                      _MIN_TEXT if column.is_text else 0) for i, column in enumerate(self._columns)]
+        text_columns = [i for i, column in enumerate(self._columns) if column.is_text] or [len(widths) - 1]
+        spare = table.viewport().width() - sum(widths)
+        if spare > 0:
+            for n, i in enumerate(text_columns):
+                widths[i] += spare // len(text_columns) + (spare % len(text_columns) if n == 0 else 0)
+        for i, width in enumerate(widths):
+            header.resizeSection(i, width)
+        rows = min(max(table.rowCount(), 1), _MAX_ROWS)
+        row_height = table.rowHeight(0) if table.rowCount() else table.verticalHeader().defaultSectionSize()
+        scroll = table.horizontalScrollBar().sizeHint().height() if sum(widths) > table.viewport().width() \
+            else 0
+        table.setFixedHeight(header.height() + rows * row_height + 2 * table.frameWidth() + scroll)
 
     def _rows_of(self, value: Any) -> list[dict[str, Any]]:
         if value is MISSING or value is None:
@@ -342,6 +365,7 @@ class EditTable(QWidget):
     def add_row(self) -> None:
         """Append an empty row and start editing its first text cell."""
         row = self._append({})
+        self._fit()
         first = next((i for i, c in enumerate(self._columns) if c.kind.name != "choice"), 0)
         self.table.setCurrentCell(row, first)
         item = self.table.item(row, first)
@@ -452,6 +476,7 @@ class EditTable(QWidget):
         item.setText(item.text() + shown_text(field))
 
     def _commit(self) -> None:
+        self._fit()
         value = self.value()
         if value != self._last:
             self._last = value

@@ -12,14 +12,16 @@ from engine.run.conditions import OPERATORS, compare
 class CompareValuesProperties(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    left: Any = Field("", description="The value to test (may subscribe)")
-    op: str = Field("equals", description="equals, not_equals, contains, matches, less_than, between, ...",
+    left: Any = Field("", title="Value to test", description="The value to test (may subscribe)")
+    op: str = Field("equals", title="Operator",
+                    description="How to compare, as on links; text is compared case-insensitively",
                     json_schema_extra={"enum": list(OPERATORS)})
-    right: Any = Field("", description="The value to compare with; [low, high] for between")
+    right: Any = Field("", title="Compare with",
+                      description="The value to compare with (may subscribe); [low, high] for between")
 
 
 class ComparedRow(BaseModel):
-    result: bool
+    result: bool = Field(description="Whether the comparison holds")
 
 
 class CompareValues(ActivityType):

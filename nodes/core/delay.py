@@ -10,7 +10,11 @@ from engine.activity import ActivityType, RunContext
 class DelayProperties(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    seconds: float = Field(ge=0, description="How long to wait")
+    seconds: float = Field(ge=0, title="Delay (s)", description="How long to wait")
+
+
+class Waited(BaseModel):
+    seconds: float = Field(title="Delay (s)", description="How long it waited")
 
 
 class Delay(ActivityType):
@@ -20,6 +24,7 @@ class Delay(ActivityType):
     icon = "delay"
     color = "#7a7a7a"
     Properties = DelayProperties
+    Published = Waited
 
     def published_fields(self, properties: dict) -> list[str] | None:
         return ["seconds"]

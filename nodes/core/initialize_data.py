@@ -5,6 +5,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from engine.activity import ActivityType, RunContext
+from engine.fielddocs import FieldDoc
 from engine.parameters import Parameter
 
 
@@ -36,6 +37,15 @@ class InitializeData(ActivityType):
 
     def published_fields(self, properties: dict[str, Any]) -> list[str] | None:
         return [p.get("name") for p in properties.get("parameters", []) if isinstance(p, dict)]
+
+    def published_docs(self, properties: dict[str, Any]) -> list[FieldDoc] | None:
+        docs = []
+        for p in properties.get("parameters", []):
+            if isinstance(p, dict) and isinstance(p.get("name"), str):
+                kind = {"number": "number", "boolean": "boolean"}.get(p.get("type", "string"), "text")
+                need = "required" if p.get("required", True) and p.get("default") is None else "optional"
+                docs.append(FieldDoc(p["name"], p["name"], kind, f"Start parameter ({need})"))
+        return docs
 
     def start_parameters(self, properties: dict[str, Any]) -> list[Parameter] | None:
         return InitializeDataProperties.model_validate(properties).parameters

@@ -10,9 +10,11 @@ from engine.activity import ActivityType, RunContext
 class InvokeRunbookProperties(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    path: str = Field(min_length=1, description="The child runbook file, relative to this runbook's file")
+    path: str = Field(min_length=1, title="Runbook file",
+                      description="The child runbook file, relative to this runbook's file")
     parameters: dict[str, Any] = Field(default_factory=dict, description="The child's start parameters")
-    wait: bool = Field(True, description="Wait for the child job to end and publish its returned data")
+    wait: bool = Field(True, title="Wait for completion",
+                       description="Wait for the child job to end and publish its returned data")
 
 
 class InvokeRunbook(ActivityType):

@@ -10,7 +10,7 @@ from engine.activity import ActivityType, RunContext
 class ReturnDataProperties(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    data: dict[str, Any] = Field(default_factory=dict,
+    data: dict[str, Any] = Field(default_factory=dict, title="Returned data",
                                  description="Name -> value: the job's returned data (may subscribe)")
 
 

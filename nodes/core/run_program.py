@@ -30,14 +30,29 @@ BASIC_ENV = frozenset({
 class RunProgramProperties(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    argv: list[str] = Field(min_length=1, description="The program and its arguments (no shell)")
-    cwd: str | None = Field(None, description="Working directory (default: the current one)")
-    env: dict[str, str] = Field(default_factory=dict, description="Variables added to the environment")
-    inherit_env: bool = Field(True, description="Start from Interlock's environment (without the variables "
-                                                "secrets are read from); false: only PATH, HOME, LANG, TZ, "
-                                                "TMPDIR and the like")
+    argv: list[str] = Field(min_length=1, title="Command line",
+                            description="The program and its arguments (no shell)")
+    cwd: str | None = Field(None, title="Working folder",
+                            description="Working directory (default: the current one)")
+    env: dict[str, str] = Field(default_factory=dict, title="Environment variables",
+                                description="Variables added to the environment")
+    inherit_env: bool = Field(True, title="Inherit environment",
+                              description="Start from Interlock's environment (without the variables "
+                                          "secrets are read from); false: only PATH, HOME, LANG, TZ, "
+                                          "TMPDIR and the like")
     timeout_s: float | None = Field(None, gt=0, description="Kill the program after this many seconds")
-    rows: Literal["one", "lines"] = Field("one", description="one row, or one row per line of output")
+    rows: Literal["one", "lines"] = Field("one", title="Rows published",
+                                          description="one row, or one row per line of output")
+
+
+class ProgramRow(BaseModel):
+    """Every field a Run Program row may have; which ones depends on `rows` (published_fields)."""
+
+    exit_code: int = Field(description="The program's exit code (0: it succeeded)")
+    stdout: str = Field(title="Output", description="What the program printed (standard output)")
+    stderr: str = Field(title="Error output", description="What the program printed on standard error")
+    line: str = Field(description="One line of the output (rows: lines)")
+    index: int = Field(description="The line's position, from 0 (rows: lines)")
 
 
 def _env_key(name: str) -> str:
@@ -63,6 +78,7 @@ class RunProgram(ActivityType):
     icon = "program"
     color = "#444444"
     Properties = RunProgramProperties
+    Published = ProgramRow
 
     def published_fields(self, properties: dict[str, Any]) -> list[str] | None:
         if properties.get("rows") == "lines":

@@ -16,8 +16,8 @@ class SplitProperties(BaseModel):
 
 
 class SplitRow(BaseModel):
-    item: str
-    index: int
+    item: str = Field(description="One item of the text, trimmed unless trim is off")
+    index: int = Field(description="The item's position, from 0")
 
 
 class Split(ActivityType):

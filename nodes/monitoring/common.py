@@ -15,7 +15,14 @@ class ObjectProperties(BaseModel):
 
     connection: str = Field("default",
                             description="The connection (from the config) of the monitoring system")
-    object: str = Field(min_length=1, description="The monitored object, by display name (e.g. a VM's name)")
+    object: str = Field(min_length=1, title="Monitored object",
+                        description="The monitored object, by display name (e.g. a VM's name)")
+
+
+# Published fields both maintenance activities have.
+OBJECT = Field(title="Monitored object", description="The object, by display name")
+START_TIME = Field(description="When the maintenance window started (ISO 8601, UTC)")
+END_TIME = Field(description="When it ends, or ended (ISO 8601, UTC)")
 
 
 def maintenance_system(context: RunContext, connection: str) -> MaintenanceSystem:

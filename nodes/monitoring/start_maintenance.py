@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 from engine.activity import ActivityType, RunContext
 from nodes.backends.interface import MaintenanceReason
 
-from .common import COLOR, ObjectProperties, maintenance_system
+from .common import COLOR, END_TIME, OBJECT, START_TIME, ObjectProperties, maintenance_system
 
 
 class StartMaintenanceProperties(ObjectProperties):
@@ -17,11 +17,11 @@ class StartMaintenanceProperties(ObjectProperties):
 
 
 class MaintenanceStarted(BaseModel):
-    object: str
-    reason: str
-    comment: str
-    start_time: str
-    end_time: str
+    object: str = OBJECT
+    reason: str = Field(description="Why, from SCOM's list of reasons")
+    comment: str = Field(description="The comment shown with the maintenance window")
+    start_time: str = START_TIME
+    end_time: str = END_TIME
 
 
 class StartMaintenance(ActivityType):

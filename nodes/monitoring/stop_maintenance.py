@@ -6,13 +6,13 @@ from pydantic import BaseModel
 
 from engine.activity import ActivityType, RunContext
 
-from .common import COLOR, ObjectProperties, maintenance_system
+from .common import COLOR, END_TIME, OBJECT, START_TIME, ObjectProperties, maintenance_system
 
 
 class MaintenanceStopped(BaseModel):
-    object: str
-    start_time: str
-    end_time: str
+    object: str = OBJECT
+    start_time: str = START_TIME
+    end_time: str = END_TIME
 
 
 class StopMaintenance(ActivityType):

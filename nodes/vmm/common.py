@@ -27,27 +27,32 @@ class CheckpointIdProperties(ConnectionProperties):
     checkpoint_id: str = Field(min_length=1, description="The checkpoint's id")
 
 
+_VM_ID = Field(description="The VM's id in the VM manager")
+_VM_NAME = Field(description="The VM's name")
+_CHECKPOINT_ID = Field(description="The checkpoint's id in the VM manager")
+
+
 class VmChange(BaseModel):
     """What start/stop publish: the VM after the operation."""
 
-    vm_id: str
-    vm_name: str
-    status: str
+    vm_id: str = _VM_ID
+    vm_name: str = _VM_NAME
+    status: str = Field(description="The VM's state after the operation: Running, Stopped, Paused, Saved")
 
 
 class CheckpointRef(BaseModel):
-    checkpoint_id: str
-    vm_id: str
-    vm_name: str
+    checkpoint_id: str = _CHECKPOINT_ID
+    vm_id: str = _VM_ID
+    vm_name: str = _VM_NAME
 
 
 class CheckpointRow(BaseModel):
-    checkpoint_id: str
-    checkpoint_name: str
-    vm_id: str
-    vm_name: str
-    created_at: str
-    vm_status: str
+    checkpoint_id: str = _CHECKPOINT_ID
+    checkpoint_name: str = Field(description="The checkpoint's name")
+    vm_id: str = _VM_ID
+    vm_name: str = _VM_NAME
+    created_at: str = Field(title="Created at", description="When it was taken (ISO 8601, UTC)")
+    vm_status: str = Field(title="VM status", description="The VM's state when the activity ran")
 
 
 def vm_manager(context: RunContext, connection: str) -> VmManager:

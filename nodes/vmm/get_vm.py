@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from engine.activity import ActivityType, RunContext
 from engine.format.model import Op
 from engine.run.conditions import compare
-from nodes.backends.interface import VM_FIELDS
+from nodes.backends.interface import CUSTOM_PROPERTIES, VM_FIELDS
 
 from .common import COLOR, ConnectionProperties, vm_manager
 
@@ -17,8 +17,9 @@ VmField = Literal[VM_FIELDS]  # type: ignore[valid-type]
 class VmFilter(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    field: VmField = Field(description="A published field of the VM")
-    op: Op = Field(description="How to compare (as on links: equals, contains, matches, ...)")
+    field: VmField = Field(title="Field", description="A published field of the VM")
+    op: Op = Field(title="Operator",
+                   description="How to compare (as on links: equals, contains, matches, ...)")
     value: Any = Field(None, description="What to compare with")
 
 
@@ -27,7 +28,18 @@ class GetVmProperties(ConnectionProperties):
                                     description="All must hold (AND); none: every VM of the connection")
 
 
-GetVmPublished = create_model("GetVmPublished", **{name: (str, ...) for name in VM_FIELDS})
+# What each published field of a VM holds (the custom properties are the VM manager's own).
+VM_FIELD_DOCS = {
+    "vm_id": "The VM's id in the VM manager",
+    "vm_name": "The VM's name",
+    "status": "Running, Stopped, Paused, Saved or Unknown: the same words on every back-end",
+    "raw_status": "The back-end's own word for the state (SCVMM \"PowerOff\", libvirt \"shutoff\", ...)",
+    "host": "The host the VM runs on",
+    **{f"custom_property_{n}": f"The VM's custom property {n} (SCVMM's Custom{n}); empty when not set"
+       for n in CUSTOM_PROPERTIES},
+}
+GetVmPublished = create_model("GetVmPublished", **{name: (str, Field(description=VM_FIELD_DOCS[name]))
+                                                   for name in VM_FIELDS})
 
 
 class GetVm(ActivityType):

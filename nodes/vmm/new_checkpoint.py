@@ -10,7 +10,8 @@ from .common import COLOR, CheckpointRow, VmProperties, only, vm_manager
 
 
 class NewCheckpointProperties(VmProperties):
-    name: str = Field("", description="The checkpoint's name (default: the VM's name and the time)")
+    name: str = Field("", title="Checkpoint name",
+                      description="The checkpoint's name (default: the VM's name and the time)")
     description: str = Field("", description="Kept with the checkpoint")
 
 

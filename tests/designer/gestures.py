@@ -74,11 +74,13 @@ def drag_link(window: MainWindow, source: str, target: str) -> None:
     QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, end)
 
 
-def pick(menu_button: Any, activity: str, field: str) -> None:
-    """Choose activity -> field from a "{…}" subscription menu."""
-    menu = menu_button.menu()
-    submenu = next(a.menu() for a in menu.actions() if a.text() == activity)
-    next(a for a in submenu.actions() if a.text() == field).trigger()
+def pick(scope_button: Any, activity: str, field: str) -> None:
+    """Open a "{…}" subscription picker, search for the field and choose it under the activity."""
+    QTest.mouseClick(scope_button, Qt.MouseButton.LeftButton)
+    picker = scope_button.picker
+    QTest.keyClicks(picker.search, field)
+    picker.tree.setCurrentItem(picker.item_for(activity, field))
+    QTest.keyClick(picker.search, Qt.Key.Key_Return)
 
 
 def click_item(window: MainWindow, activity_id: str) -> None:

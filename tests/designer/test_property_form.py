@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import gestures
 import pytest
 from forms import form  # noqa: F401 - a fixture
 from hypothesis import given, settings
@@ -87,10 +88,8 @@ def editor(form: PropertyForm, name: str) -> QWidget:
 
 
 def pick(form: PropertyForm, name: str, activity: str, field: str) -> None:
-    """Choose activity -> field from the field's "{…}" menu."""
-    menu = form.editors[name].scope_button.menu()  # type: ignore[attr-defined]
-    submenu = next(a.menu() for a in menu.actions() if a.text() == activity)
-    next(a for a in submenu.actions() if a.text() == field).trigger()
+    """Choose activity -> field from the field's "{…}" picker."""
+    gestures.pick(form.editors[name].scope_button, activity, field)
 
 
 def test_filling_the_form_emits_nothing_and_shows_defaults_unstored(form: Any) -> None:
@@ -239,8 +238,7 @@ def test_adding_filling_and_removing_filter_rows(form: Any, qtbot: Any) -> None:
     field = editor_.table.cellWidget(0, 0)
     field.setCurrentIndex(field.findText("status"))
     editor_.table.setCurrentCell(0, 2)
-    submenu = next(a.menu() for a in editor_.scope_button.menu().actions() if a.text() == "Get VMs in Batch")
-    next(a for a in submenu.actions() if a.text() == "vm_name").trigger()
+    gestures.pick(editor_.scope_button, "Get VMs in Batch", "vm_name")
     assert emitted == [{"filters": [{"field": "status"}]},
                        {"filters": [{"field": "status", "value": "{{get_vms.vm_name}}"}]}]
     editor_.table.selectRow(0)
