@@ -31,6 +31,7 @@ def render_image(runbook: Runbook, fmt: str, registry: Registry | None = None) -
     from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF, QSize
     from PySide6.QtGui import QImage, QPainter
     from PySide6.QtSvg import QSvgGenerator
+    from PySide6.QtWidgets import QGraphicsItem
 
     from engine.format.document import Document
 
@@ -38,6 +39,8 @@ def render_image(runbook: Runbook, fmt: str, registry: Registry | None = None) -
     from .canvas.style import BACKGROUND
 
     scene = RunbookScene(Document(runbook), registry or Registry.from_entry_points())
+    for item in scene.items():  # drawn, not copied from a bitmap cache: sharp, and text stays text in SVG
+        item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
     source = scene.itemsBoundingRect().adjusted(-MARGIN, -MARGIN, MARGIN, MARGIN)
     if source.isEmpty():
         source = QRectF(0, 0, 200, 100)

@@ -3,6 +3,7 @@ from, and markers for validation problems. Painted by level of detail; no widget
 
 from __future__ import annotations
 
+import html
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -14,11 +15,16 @@ from PySide6.QtWidgets import (
     QStyleOptionGraphicsItem,
 )
 
-from . import style
+from . import names, style
 from .markers import ProblemMarkers, paint_marker
 
 if TYPE_CHECKING:
     from .scene import RunbookScene
+
+
+BAND_WIDTH = 40.0  # the tinted band with the icon
+TEXT_LEFT = BAND_WIDTH + 4  # right of the icon band
+TEXT_WIDTH = style.NODE_WIDTH - TEXT_LEFT - 6.0  # up to the output handle
 
 
 class ActivityItem(ProblemMarkers, QGraphicsObject):
@@ -26,6 +32,7 @@ class ActivityItem(ProblemMarkers, QGraphicsObject):
         super().__init__()
         self.activity_id = activity_id
         self.name = activity_id
+        self.description = ""
         self.type_label = ""
         self.icon = ""
         self.color = "#5b7fa6"
@@ -45,8 +52,9 @@ class ActivityItem(ProblemMarkers, QGraphicsObject):
     # -- model -------------------------------------------------------------------------------------
 
     def set_info(self, *, name: str, type_label: str, icon: str, color: str, enabled: bool,
-                 junction: bool) -> None:
+                 junction: bool, description: str = "") -> None:
         self.name, self.type_label, self.icon, self.color = name, type_label, icon, color
+        self.description = description
         self.enabled, self.junction = enabled, junction
         self._refresh_tooltip()
         self.update()
@@ -56,10 +64,13 @@ class ActivityItem(ProblemMarkers, QGraphicsObject):
         self.update()
 
     def _refresh_tooltip(self) -> None:
-        lines = [f"<b>{self.name}</b> <span style='color:#6b7785'>({self.activity_id})</span>",
-                 self.type_label]
-        lines += [f"<span style='color:#d64545'>✖ {m}</span>" for m in self.errors]
-        lines += [f"<span style='color:#b07d00'>⚠ {m}</span>" for m in self.warnings]
+        text = html.escape  # names, descriptions and messages are the runbook's text, not markup
+        lines = [f"<b>{text(self.name)}</b> <span style='color:#6b7785'>({self.activity_id})</span>",
+                 text(self.type_label)]
+        if self.description:
+            lines.append(f"<i>{text(self.description)}</i>")
+        lines += [f"<span style='color:#d64545'>✖ {text(m)}</span>" for m in self.errors]
+        lines += [f"<span style='color:#b07d00'>⚠ {text(m)}</span>" for m in self.warnings]
         self.setToolTip("<br>".join(lines))
 
     # -- geometry ----------------------------------------------------------------------------------
@@ -110,34 +121,19 @@ class ActivityItem(ProblemMarkers, QGraphicsObject):
         painter.setPen(pen)
         painter.setBrush(style.NODE_FILL if self.enabled else QColor("#eef0f2"))
         painter.drawRoundedRect(box, 6, 6)
-        band = QRectF(0, 0, 44, style.NODE_HEIGHT)
+        band = QRectF(0, 0, BAND_WIDTH, style.NODE_HEIGHT)
         path = QPainterPath()
         path.addRoundedRect(band, 6, 6)
-        path.addRect(QRectF(22, 0, 22, style.NODE_HEIGHT))
+        path.addRect(QRectF(BAND_WIDTH / 2, 0, BAND_WIDTH / 2, style.NODE_HEIGHT))
         painter.setPen(Qt.PenStyle.NoPen)
         tint = QColor(color)
         tint.setAlpha(40 if self.enabled else 20)
         painter.setBrush(tint)
         painter.drawPath(path.simplified())
         icon = style.icon_pixmap(self.icon, self.color if self.enabled else "#9aa3ad")
-        painter.drawPixmap(QPointF(8, (style.NODE_HEIGHT - style.ICON_SIZE) / 2), icon)
-        painter.setPen(style.TEXT if self.enabled else style.MUTED)
-        painter.setFont(style.name_font())
-        metrics = painter.fontMetrics()
-        width = style.NODE_WIDTH - 56
-        text_box = QRectF(50, 6, width, 2 * metrics.lineSpacing() + 2)
-        flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
-        name = self.name
-        # At most two lines: shorten a long name (the tooltip has it whole) instead of cutting a line.
-        while metrics.boundingRect(text_box.toRect(), int(flags), name).height() > text_box.height() \
-                and len(name) > 4:
-            name = name.removesuffix("…")[:-1].rstrip() + "…"
-        painter.drawText(text_box, flags, name)
-        painter.setFont(style.small_font())
-        painter.setPen(style.MUTED)
-        painter.drawText(QRectF(50, 44, style.NODE_WIDTH - 56, 16), Qt.AlignmentFlag.AlignLeft,
-                         painter.fontMetrics().elidedText(self.type_label, Qt.TextElideMode.ElideRight,
-                                                          style.NODE_WIDTH - 56))
+        corner = QPointF((BAND_WIDTH - style.ICON_SIZE) / 2, (style.NODE_HEIGHT - style.ICON_SIZE) / 2)
+        painter.drawPixmap(corner, icon)
+        self._paint_name(painter)
         self._paint_handle(painter, color)
         if self.breakpoint:  # a red dot on the left edge, as debuggers show it
             painter.setPen(QPen(style.NODE_FILL, 1.5))
@@ -145,6 +141,32 @@ class ActivityItem(ProblemMarkers, QGraphicsObject):
             painter.drawEllipse(QPointF(0, 10), 6, 6)
         self._paint_markers(painter)
         self._paint_overlay(painter)
+
+    def name_lines(self) -> list[str]:
+        """The name as drawn: whole on one or two lines, elided only when longer than that."""
+        return list(names.name_lines(self.name, TEXT_WIDTH)[1])
+
+    def subtitle(self) -> str:
+        return names.subtitle(self.name, self.type_label)
+
+    def _paint_name(self, painter: QPainter) -> None:
+        font, lines = names.name_lines(self.name, TEXT_WIDTH)
+        subtitle = self.subtitle()
+        painter.setFont(font)
+        spacing = painter.fontMetrics().lineSpacing()
+        height = len(lines) * spacing
+        # with the type under it, the name sits at the top; alone, it is centred in the box
+        top = 6 if subtitle else (style.NODE_HEIGHT - height) / 2
+        painter.setPen(style.TEXT if self.enabled else style.MUTED)
+        for index, line in enumerate(lines):
+            painter.drawText(QRectF(TEXT_LEFT, top + index * spacing, TEXT_WIDTH, spacing),
+                             int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), line)
+        if subtitle:
+            painter.setFont(style.small_font())
+            painter.setPen(style.MUTED)
+            painter.drawText(QRectF(TEXT_LEFT, 44, TEXT_WIDTH, 16), Qt.AlignmentFlag.AlignLeft,
+                             painter.fontMetrics().elidedText(subtitle, Qt.TextElideMode.ElideRight,
+                                                              int(TEXT_WIDTH)))
 
     def _paint_handle(self, painter: QPainter, color: QColor) -> None:
         painter.setPen(QPen(style.NODE_FILL, 1.5))

@@ -129,7 +129,8 @@ class RunbookScene(QGraphicsScene):
         type_label = kind.display_name if kind else f"{activity.type} (unknown)"
         item.set_info(name=activity.name, type_label=type_label,
                       icon=kind.icon if kind else "", color=kind.color if kind else "#9aa3ad",
-                      enabled=activity.enabled, junction=bool(kind and kind.kind == "junction"))
+                      enabled=activity.enabled, junction=bool(kind and kind.kind == "junction"),
+                      description=activity.description)
         if (item.pos().x(), item.pos().y()) != activity.at:
             item.setPos(QPointF(*activity.at))
         self.update_links_of(activity_id)
