@@ -32,6 +32,7 @@ from engine.history import open_history
 from engine.run.executor import Engine
 
 from . import clipboard, commands
+from .canvas.legend import toggle_legend
 from .canvas.scene import RunbookScene
 from .canvas.view import RunbookView
 from .connections_dialog import ConnectionsDialog
@@ -201,6 +202,8 @@ class MainWindow(QMainWindow):
         snap = self._action(view, "Snap to &Grid", self._toggle_snap, "Ctrl+G")
         snap.setCheckable(True)
         snap.setChecked(True)
+        self._action(view, "&Legend", lambda: toggle_legend(self), "Ctrl+Shift+L",
+                     "What each colour on the canvas means")
         view.addSeparator()
         for dock in self.docks.values():
             view.addAction(dock.toggleViewAction())

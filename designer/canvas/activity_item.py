@@ -178,6 +178,19 @@ class ActivityItem(ProblemMarkers, QGraphicsObject):
             marker = style.ERROR if self.errors else style.WARNING
             paint_marker(painter, QPointF(style.NODE_WIDTH - 10, 0), marker)
 
+    def badges(self) -> list[tuple[str, str]]:
+        """(text, state) of each run badge: the counts of running, succeeded, warning, failed and
+        cancelled instances, each in its state's colour (a junction: its state in words)."""
+        if "done" not in self.overlay:
+            state = self.overlay.get("state")
+            return [(state, state)] if state else []
+        cancelled = self.overlay.get("cancelled", 0)
+        numbers = {"running": self.overlay.get("running", 0), "success": self.overlay["done"],
+                   "warning": self.overlay.get("warned", 0),
+                   "failed": self.overlay.get("failed", 0) - cancelled,  # the engine counts both as failed
+                   "cancelled": cancelled}
+        return [(str(n), state) for state, n in numbers.items() if n]
+
     def _paint_overlay(self, painter: QPainter) -> None:
         """During a run: the state as a coloured frame, and badges with running / done / warning /
         failed instance counts (a junction: its state in words)."""
@@ -190,12 +203,7 @@ class ActivityItem(ProblemMarkers, QGraphicsObject):
         painter.drawRoundedRect(self.box().adjusted(-2, -2, 2, 2), 7, 7)
         painter.setFont(style.small_font())
         metrics = painter.fontMetrics()
-        if "done" in self.overlay:
-            kinds = (("running", "running"), ("done", "success"), ("warned", "warning"), ("failed", "failed"))
-            badges = [(str(self.overlay[key]), style.RUN_COLORS[name]) for key, name in kinds
-                      if self.overlay.get(key)]
-        else:
-            badges = [(state, color)]
+        badges = [(text, style.RUN_COLORS.get(name, style.MUTED)) for text, name in self.badges()]
         x = style.NODE_WIDTH - 4
         for text, badge_color in reversed(badges):
             width = metrics.horizontalAdvance(text) + 10

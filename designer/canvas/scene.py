@@ -243,7 +243,7 @@ class RunbookScene(QGraphicsScene):
                 overlay = {"state": act.junction or "waiting", "detail": act.detail}
             else:
                 overlay = {"state": run_state(act), "running": act.running, "done": act.done,
-                           "warned": act.warned, "failed": act.failed}
+                           "warned": act.warned, "failed": act.failed, "cancelled": act.cancelled}
             if overlay != item.overlay:
                 item.overlay = overlay
                 item.update()

@@ -29,9 +29,17 @@ ERROR = QColor("#d64545")
 WARNING = QColor("#e0a100")
 LINK_COLORS = {"success": QColor("#5f6b7a"), "failure": QColor("#d64545"), "data": QColor("#2f7ed8")}
 NOTE_FILL = QColor("#fff5b8")
-RUN_COLORS = {"waiting": QColor("#9aa3ad"), "running": QColor("#1f8fd6"), "success": QColor("#2e9e5b"),
-              "warning": QColor("#e0a100"), "failed": QColor("#d64545"), "cancelled": QColor("#a24bc2"),
-              "fired": QColor("#2e9e5b"), "not reached": QColor("#9aa3ad"), "blocked": QColor("#e0a100")}
+# One colour per run state: an activity's frame, its count badges and the legend all take it from here.
+STATE_COLORS = {"waiting": QColor("#9aa3ad"), "running": QColor("#1f8fd6"), "success": QColor("#2e9e5b"),
+                "warning": QColor("#e0a100"), "failed": QColor("#d64545"), "cancelled": QColor("#a24bc2")}
+STATE_WORDS = {"waiting": ("Waiting", "not started yet"), "running": ("Running", "instances running now"),
+               "success": ("Succeeded", "instances that succeeded"),
+               "warning": ("Warning", "instances that ended with a warning"),
+               "failed": ("Failed", "instances that failed"),
+               "cancelled": ("Cancelled", "instances stopped by Stop or a timeout")}
+# A junction's states are shown in the colour of the activity state they amount to.
+JUNCTION_STATES = {"fired": "success", "not reached": "waiting", "blocked": "warning"}
+RUN_COLORS = {**STATE_COLORS, **{name: STATE_COLORS[state] for name, state in JUNCTION_STATES.items()}}
 NOTE_BORDER = QColor("#e5d56f")
 
 
