@@ -136,3 +136,17 @@ def test_a_link_shows_its_label_and_the_run_counts_where_it_is_visible(window):
     assert short.text_rects()
     window.scene.show_run(None)
     assert running.texts() == ["Running VMs"]
+
+
+def test_a_link_from_a_missing_activity_dangles_into_its_target(window, qtbot, tmp_path):
+    data = json.loads(SEED.read_text())
+    data["links"].append({"from": "gone", "to": "stop_maintenance"})
+    path = tmp_path / "from-nowhere.json"
+    path.write_text(json.dumps(data))
+    assert window.open_file(path)
+    item = window.scene.link_items[("gone", "stop_maintenance")]
+    end = window.scene.activity_items["stop_maintenance"].input_point()
+    assert item.dangling == "source" and item.color() == style.ERROR
+    assert item.path().pointAtPercent(1.0) == end and item.path().length() > 40
+    assert 'no activity "gone"' in item.toolTip()
+    assert painted_outside_bounds(item) == 0
