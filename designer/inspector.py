@@ -1,6 +1,7 @@
-"""The properties panel: what is selected, editable. An activity shows General, Properties and Run
-behaviour tabs; a link its conditions; nothing selected, the runbook's name and description. Every
-edit is reported as old/new models; the main window makes it an undoable command."""
+"""The properties panel: what is selected, editable. An activity shows Properties, General, Run
+behaviour and (read-only) Published Data tabs; a link its conditions; nothing selected, the runbook's
+name and description. Every edit is reported as old/new models; the main window makes it an undoable
+command."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ from .canvas import style
 from .links.editor import JunctionEditor
 from .links.summary import link_summary
 from .properties.form import PropertyForm
+from .properties.published import PublishedDataView
 from .run_behaviour import RunBehaviourForm
 from .scope import as_tuples, scope_fields
 
@@ -153,6 +155,8 @@ class Inspector(QWidget):
         self.tabs.addTab(self.property_stack, "Properties")
         self.tabs.addTab(general, "General")
         self.tabs.addTab(self._scrolled(self.run_form), "Run behaviour")
+        self.published_view = PublishedDataView()
+        self.tabs.addTab(self.published_view, "Published Data")
         layout = QVBoxLayout(page)
         layout.addLayout(top)
         layout.addWidget(self.tabs)
@@ -247,6 +251,7 @@ class Inspector(QWidget):
             self.property_form.clear()
         own = scope_fields(self.document.runbook, self.registry, activity.id, leaving=True)
         self.run_form.show_behaviour(activity.run, activity.flatten, as_tuples(own), names, activity.id)
+        self.published_view.show_activity(self.document.runbook, self.registry, activity)
 
     def _fill_link(self, link: Link) -> None:
         names = {a.id: a.name for a in self.document.activities}

@@ -95,7 +95,7 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.docks["problems"], self.docks["log"])
         self.docks["problems"].raise_()
         self.resizeDocks([self.docks["problems"]], [150], Qt.Orientation.Vertical)
-        self.resizeDocks([self.docks["palette"], self.docks["properties"]], [230, 420],
+        self.resizeDocks([self.docks["palette"], self.docks["properties"]], [230, 480],
                          Qt.Orientation.Horizontal)
         self.status_problems = QLabel()
         self.status_zoom = QLabel("100%")

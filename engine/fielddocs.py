@@ -102,11 +102,11 @@ def plain_doc(name: str, type_: str = "any", description: str = "") -> FieldDoc:
 COMMON_DOCS: tuple[FieldDoc, ...] = (
     FieldDoc("@name", "Activity name", "text", "The name of the activity that published the row"),
     FieldDoc("@type", "Activity type", "text", "The activity's type, as pack.activity"),
-    FieldDoc("@status", "Status", "text", "How the instance ended: success, warning or failed"),
-    FieldDoc("@started_at", "Started at", "date/time", "When the instance started (ISO 8601, UTC)"),
-    FieldDoc("@finished_at", "Finished at", "date/time", "When the instance ended (ISO 8601, UTC)"),
-    FieldDoc("@duration_s", "Duration (s)", "number", "How long the instance ran, in seconds"),
-    FieldDoc("@error", "Error summary", "text", "What went wrong; empty when it succeeded"),
+    FieldDoc("@status", "Activity status", "text", "How the instance ended: success, warning or failed"),
+    FieldDoc("@started_at", "Activity start time", "date/time", "When the instance started (ISO 8601, UTC)"),
+    FieldDoc("@finished_at", "Activity end time", "date/time", "When the instance ended (ISO 8601, UTC)"),
+    FieldDoc("@duration_s", "Activity duration (s)", "number", "How long the instance ran, in seconds"),
+    FieldDoc("@error", "Error summary text", "text", "What went wrong; empty when it succeeded"),
     FieldDoc("@attempts", "Attempts", "integer", "How many times the instance ran (retries and loop "
                                                  "rounds included)"),
 )

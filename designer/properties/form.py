@@ -85,6 +85,7 @@ class PropertyForm(QWidget):
         form = QFormLayout(body)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        form.setContentsMargins(4, 6, 4, 6)  # the tab has its own margins: the width goes to the values
         for name, info in model.model_fields.items():
             editor = self._editor(name, info, values.get(name, MISSING), naming)
             self.editors[name] = editor
@@ -94,7 +95,11 @@ class PropertyForm(QWidget):
             label.setToolTip("\n".join(filter(None, [doc.description, f"Key in the file: {name}"])))
             label.setBuddy(editor)
             self.labels[name] = label
-            form.addRow(label, _with_help(editor, doc.description))
+            if isinstance(editor, EditTable):  # a table takes the whole width, under its label
+                form.addRow(label)
+                form.addRow(_with_help(editor, doc.description))
+            else:
+                form.addRow(label, _with_help(editor, doc.description))
         self._layout.addWidget(body)
         body.show()  # otherwise shown on a queued call: the form would be blank for one event loop turn
         self._body = body

@@ -4,12 +4,14 @@ type. The "{…}" button beside a property opens it; Return or a double-click in
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QFrame,
     QHeaderView,
     QLabel,
@@ -43,10 +45,18 @@ def field_tree(parent: QWidget | None = None) -> QTreeWidget:
     return tree
 
 
+def field_cells(title: str, name: str, type_: str, description: str) -> tuple[list[str], str]:
+    """The cells of one published field under COLUMNS, and the tooltip that says the whole of it."""
+    title, type_ = title or readable_title(name), type_ or "any"
+    tip = (f"<b>{html.escape(title)}</b> ({html.escape(type_)})<br>{html.escape(description)}"
+           f"<br>Field: <code>{html.escape(name)}</code>")
+    return [title, name, type_, description], tip
+
+
 def field_item(title: str, name: str, type_: str, description: str) -> QTreeWidgetItem:
-    """One row of a field tree; every cell's tooltip says the whole of it."""
-    item = QTreeWidgetItem([title or readable_title(name), name, type_ or "any", description])
-    tip = f"<b>{title or name}</b> ({type_ or 'any'})<br>{description}<br>Field: <code>{name}</code>"
+    """One row of a field tree."""
+    cells, tip = field_cells(title, name, type_, description)
+    item = QTreeWidgetItem(cells)
     for column in range(len(COLUMNS)):
         item.setToolTip(column, tip)
     return item
@@ -69,11 +79,13 @@ class ScopePicker(QFrame):
         self.search.setPlaceholderText("Search published data: title, field, type or description")
         self.search.setClearButtonEnabled(True)
         self.tree = field_tree(self)
+        # As in Orchestrator, the common data (@status, @error, ...) of every activity shows on request.
+        self.common_box = QCheckBox("Show common published data (@status, @error, ...)", self)
         self.empty_label = QLabel("No published data matches.", self)
         self.empty_label.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        for widget in (self.search, self.tree, self.empty_label):
+        for widget in (self.search, self.common_box, self.tree, self.empty_label):
             layout.addWidget(widget)
         bold = QFont(self.font())
         bold.setBold(True)
@@ -90,7 +102,9 @@ class ScopePicker(QFrame):
             group.addChild(item)
         self.tree.expandAll()
         self.resize(720, 380)
+        self._filter("")
         self.search.textChanged.connect(self._filter)
+        self.common_box.toggled.connect(lambda _on: self._filter(self.search.text()))
         self.search.installEventFilter(self)
         self.tree.itemActivated.connect(self._activated)
 
@@ -118,14 +132,15 @@ class ScopePicker(QFrame):
                 for j in range(self.tree.topLevelItem(i).childCount())]
 
     def _filter(self, text: str) -> None:
-        words = text.casefold().split()
+        words, common = text.casefold().split(), self.common_box.isChecked()
         first: QTreeWidgetItem | None = None
         for i in range(self.tree.topLevelItemCount()):
             group = self.tree.topLevelItem(i)
             shown = 0
             for j in range(group.childCount()):
                 item = group.child(j)
-                hit = _matches(words, item.data(0, _FIELD))
+                field = item.data(0, _FIELD)
+                hit = _matches(words, field) and (common or not field.field.startswith("@"))
                 item.setHidden(not hit)
                 shown += hit
                 if hit and first is None:

@@ -17,8 +17,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -26,6 +25,8 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QPushButton,
     QSizePolicy,
+    QStyle,
+    QStyleOptionComboBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -303,6 +304,8 @@ class EditTable(QWidget):
         for row in self._rows_of(value):
             self._append(row)
         self._last = self.value()
+        self._fitting = False
+        self.table.viewport().installEventFilter(self)
         self._fit()
         self.add_button.clicked.connect(self.add_row)
         self.remove_button.clicked.connect(self.remove_rows)
@@ -321,18 +324,33 @@ class EditTable(QWidget):
             return [Column("value", kind.item, title="Value")]
         return [Column("key", _KEY, title="Name"), Column("value", kind.item, title="Value")]
 
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._fit()
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # The viewport's own resize: only then is its new width known.
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize and not self._fitting:
+            self._fit()
+        return super().eventFilter(watched, event)
 
     def _fit(self) -> None:
+        self._fitting = True
+        try:
+            self._fit_now()
+        finally:
+            self._fitting = False
+
+    def _fit_now(self) -> None:
         """Each column as wide as its content (text columns at least _MIN_TEXT wide), the spare width to
         the text columns; the table as high as its rows (at least one, at most _MAX_ROWS shown)."""
         table, header = self.table, self.table.horizontalHeader()
-        widths = [max(table.sizeHintForColumn(i), header.sectionSizeHint(i),
-                      _MIN_TEXT if column.is_text else 0) for i, column in enumerate(self._columns)]
+        widths = [max(self._content_width(i), header.sectionSizeHint(i), _MIN_TEXT if column.is_text else 0)
+                  for i, column in enumerate(self._columns)]
         text_columns = [i for i, column in enumerate(self._columns) if column.is_text] or [len(widths) - 1]
         spare = table.viewport().width() - sum(widths)
+        if spare < 0:  # too narrow: the choice columns give up to 40 % (their text elides) before it scrolls
+            for i, column in enumerate(self._columns):
+                if not column.is_text and spare < 0:
+                    give = min(-spare, int(widths[i] * 0.4), max(0, widths[i] - header.sectionSizeHint(i)))
+                    widths[i] -= give
+                    spare += give
         if spare > 0:
             for n, i in enumerate(text_columns):
                 widths[i] += spare // len(text_columns) + (spare % len(text_columns) if n == 0 else 0)
@@ -393,6 +411,21 @@ class EditTable(QWidget):
             self._filling = False
         return row
 
+    def _content_width(self, col: int) -> int:
+        """The width the column's cells need; a combo box as wide as the choice it shows (not its
+        longest choice), so the value columns beside it get the room."""
+        combos = [w for r in range(self.table.rowCount())
+                  if isinstance(w := self.table.cellWidget(r, col), QComboBox)]
+        if not combos:
+            return self.table.sizeHintForColumn(col)
+        option = QStyleOptionComboBox()
+        combos[0].initStyleOption(option)
+        metrics = combos[0].fontMetrics()
+        return max(combos[0].style().sizeFromContents(
+            QStyle.ContentsType.CT_ComboBox, option,
+            QSize(metrics.horizontalAdvance(combo.currentText()), metrics.height()), combo).width()
+            for combo in combos) + 4
+
     def _kind_in(self, column: Column, sibling: Any) -> Kind:
         """The column's kind in a row: its own, or the one its `typed_by` sibling names."""
         if column.typed_by is None:
@@ -429,6 +462,7 @@ class EditTable(QWidget):
         for choice in column.kind.choices:
             combo.addItem(str(choice))
         combo.setCurrentIndex(0 if value is MISSING else column.kind.choices.index(value) + 1)
+        combo.view().setMinimumWidth(combo.sizeHint().width())  # the list shows whole choices
         combo.currentIndexChanged.connect(lambda _index: self._commit())
         return combo
 

@@ -35,7 +35,7 @@ VM_FIELD_DOCS = {
     "status": "Running, Stopped, Paused, Saved or Unknown: the same words on every back-end",
     "raw_status": "The back-end's own word for the state (SCVMM \"PowerOff\", libvirt \"shutoff\", ...)",
     "host": "The host the VM runs on",
-    **{f"custom_property_{n}": f"The VM's custom property {n} (SCVMM's Custom{n}); empty when not set"
+    **{f"custom_property_{n}": f"SCVMM's Custom{n} property of the VM (empty when not set)"
        for n in CUSTOM_PROPERTIES},
 }
 GetVmPublished = create_model("GetVmPublished", **{name: (str, Field(description=VM_FIELD_DOCS[name]))

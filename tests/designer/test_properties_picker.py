@@ -41,7 +41,7 @@ def test_scope_fields_carry_title_type_and_description() -> None:
     assert (vm_id.title, vm_id.type) == ("VM ID", "text") and "id" in vm_id.description
     assert fields["get_vms", "custom_property_1"].title == "Custom property 1"
     status = fields["get_vms", "@status"]
-    assert status.title == "Status" and "success" in status.description
+    assert status.title == "Activity status" and "success" in status.description
     batch = fields["custom_start", "Batch Number"]
     assert (batch.title, batch.type) == ("Batch Number", "text")
 
@@ -69,7 +69,10 @@ def test_the_picker_lists_title_type_and_description_and_search_filters(form: An
         ["Published data", "Field", "Type", "Description"]
     shown = rows(picker)
     assert ("Get VMs in Batch", "VM ID", "vm_id", "text", "The VM's id in the VM manager") in shown
-    assert any(r[1] == "Status" and r[2] == "@status" for r in shown)
+    assert not any(r[2].startswith("@") for r in shown)  # the common data on request, as in Orchestrator
+    picker.common_box.setChecked(True)
+    assert ("Get VMs in Batch", "Activity status", "@status", "text",
+            "How the instance ended: success, warning or failed") in rows(picker)
     assert picker.search.hasFocus()  # type straight away
 
     qtbot.keyClicks(picker.search, "custom property 1")
