@@ -8,7 +8,7 @@ import html
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
-from PySide6.QtGui import QFont, QKeyEvent
+from PySide6.QtGui import QFont, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -183,8 +183,12 @@ class ScopeButton(QToolButton):
                  pick: Callable[[ScopeField], None]) -> None:
         super().__init__(parent)
         self.setText("{…}")
-        self.setToolTip("Subscribe to published data of an earlier activity")
         self.picker = ScopePicker(scope, self)
         self.picker.picked.connect(pick)
         self.setEnabled(bool(scope))
+        self.setToolTip("Subscribe to published data of an earlier activity (Ctrl+Space)")
         self.clicked.connect(lambda: self.picker.popup(self.mapToGlobal(QPoint(0, self.height()))))
+        # From the keyboard: Ctrl+Space anywhere in the field (or table) the button belongs to.
+        shortcut = QShortcut(QKeySequence("Ctrl+Space"), parent)
+        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        shortcut.activated.connect(self.click)

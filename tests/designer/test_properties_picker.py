@@ -88,6 +88,18 @@ def test_the_picker_lists_title_type_and_description_and_search_filters(form: An
     assert emitted == [{"vm_id": "{{get_vms.vm_name}}"}]
 
 
+def test_ctrl_space_in_a_field_opens_its_picker(form: Any, qtbot: Any) -> None:
+    widget, _ = form
+    widget.show_model(StopVm.Properties, {}, seed_scope("stop_vm"), NAMES)
+    widget.activateWindow()
+    qtbot.waitUntil(widget.isActiveWindow, timeout=2000)  # shortcuts go to the active window
+    line = widget.editors["vm_id"].editor
+    line.setFocus()
+    qtbot.keyClick(line, Qt.Key.Key_Space, Qt.KeyboardModifier.ControlModifier)
+    assert widget.editors["vm_id"].scope_button.picker.isVisible()
+    assert not widget.editors["connection"].scope_button.picker.isVisible()
+
+
 def test_nothing_matches_says_so(form: Any, qtbot: Any) -> None:
     widget, _ = form
     widget.show_model(StopVm.Properties, {}, seed_scope("stop_vm"), NAMES)
