@@ -97,6 +97,16 @@ class MoveItems(QUndoCommand):
         self._apply(0)
 
 
+class AutoLayout(MoveItems):
+    """Ctrl+L: every activity to its laid-out place (designer.layout.layout_moves), and a note a box
+    would cover below the drawing; one undo step puts every position back."""
+
+    def __init__(self, document: Document, moves: dict[str, tuple[Position, Position]],
+                 note_moves: dict[int, tuple[Position, Position]]) -> None:
+        super().__init__(document, moves, note_moves)
+        self.setText("Auto-layout")
+
+
 class ReplaceActivity(QUndoCommand):
     """Any change to one activity: properties, name, run behaviour, enabled, ..."""
 
