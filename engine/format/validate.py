@@ -385,8 +385,20 @@ def _check_reference(ref: Reference, may: int, must: int, compiled: CompiledGrap
         return problems
     kind = registry.get(compiled.activity(ref.activity).type) if registry else None
     if kind is not None:
-        fields = kind.published_fields(compiled.activity(ref.activity).properties)
+        fields = _known_fields(kind, compiled.activity(ref.activity).properties)
         if fields is not None and ref.field not in fields:
             problems.append(Problem(f'"{ref.activity}" publishes no field "{ref.field}" (it publishes: '
                                     f'{", ".join(fields) or "nothing"})', file=file, **where))
     return problems
+
+
+def _known_fields(kind: Any, properties: dict[str, Any]) -> list[str] | None:
+    """The fields an activity publishes; None when not known, which is also the answer for properties
+    that fail the type's model (reported on their own): a pack's published_fields expects valid ones."""
+    try:
+        fields = kind.published_fields(properties)
+    except (TypeError, ValueError, AttributeError, KeyError):
+        return None
+    if fields is None or not all(isinstance(f, str) for f in fields):
+        return None
+    return fields

@@ -153,3 +153,14 @@ def test_validation_of_a_parsed_document_applies_the_same_limits() -> None:
                                           f"nested deeper than {MAX_DEPTH} levels"]
     _, problems = check_document(document(float("inf")), "memory", REGISTRY)
     assert [p.key for p in problems] == ["activities[1].properties.data.x"]
+
+
+def test_a_subscription_to_an_activity_with_broken_properties_is_no_traceback(tmp_path: Path) -> None:
+    """Found by the fuzz test: a start parameter without a name made the field check fail with a
+    TypeError; the broken parameter is the one error, the subscription is not judged on it."""
+    for parameters in ([{"type": "string"}, {"name": 5}], 5):
+        data = document("{{start.Batch}}")
+        data["activities"][0]["properties"]["parameters"] = parameters
+        path = write(tmp_path, json.dumps(data))
+        errors = errors_of(path)
+        assert errors and all('activity "start", key "properties.parameters' in e for e in errors), errors
