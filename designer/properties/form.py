@@ -157,7 +157,7 @@ class _ScalarField(QWidget):
         self._last: Any = None
         self._row = QHBoxLayout(self)
         self._row.setContentsMargins(0, 0, 0, 0)
-        typed = kind.name in ("int", "float", "bool", "choice") and fits(kind, value)
+        typed = kind.name in ("int", "float", "number", "bool", "choice") and fits(kind, value)
         self.editor: QWidget = self._typed_editor(value) if typed else self._line_editor(value)
         known = f"\nConfigured: {', '.join(self._suggestions)}" if self._suggestions else ""
         self.editor.setToolTip((info.description or "") + known)
@@ -254,7 +254,10 @@ class _ScalarField(QWidget):
         assert isinstance(editor, QSpinBox | QDoubleSpinBox)
         if editor.specialValueText() and editor.value() == editor.minimum():
             return MISSING
-        return int(editor.value()) if self._kind.name == "int" else float(editor.value())
+        value = float(editor.value())
+        # int stores whole numbers, number (int | float) a whole value as an int: 3, not 3.0
+        whole = self._kind.name == "int" or (self._kind.name == "number" and value.is_integer())
+        return int(value) if whole else value
 
     def _typed_changed(self, *_args: Any) -> None:
         value = self._typed_value(self.editor)

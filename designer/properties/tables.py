@@ -74,16 +74,20 @@ class Kind:
 
 
 def classify(annotation: Any) -> Kind:
-    """The Kind for a field annotation; unions other than `X | None` are edited as JSON."""
+    """The Kind for a field annotation. Unions: `X | None` is an optional X, `int | float` a number, a
+    union with str takes text (as `Any` does), other unions are edited as JSON."""
     optional = False
     if get_origin(annotation) is Annotated:
         annotation = get_args(annotation)[0]
     if get_origin(annotation) in (Union, UnionType):
         args = get_args(annotation)
         rest = [a for a in args if a is not type(None)]
+        optional = len(rest) < len(args)
+        if set(rest) == {int, float}:
+            return Kind("number", optional)
         if len(rest) != 1:
-            return Kind("json", optional=len(rest) < len(args))
-        optional, annotation = True, rest[0]
+            return Kind("any" if str in rest else "json", optional)
+        annotation = rest[0]
     origin, args = get_origin(annotation), get_args(annotation)
     if annotation in _SCALARS:
         return Kind(_SCALARS[annotation], optional)
@@ -123,7 +127,7 @@ def fits(kind: Kind, value: Any) -> bool:
         return isinstance(value, bool)
     if kind.name == "int":
         return isinstance(value, int) and not isinstance(value, bool)
-    if kind.name == "float":
+    if kind.name in ("float", "number"):
         return isinstance(value, int | float) and not isinstance(value, bool)
     if kind.name == "choice":
         return value in kind.choices

@@ -14,6 +14,8 @@ from forms import form, type_into, type_into_cell  # noqa: F401 - form is a fixt
 from gestures import window  # noqa: F401 - window is a fixture
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel, Field
+from PySide6.QtWidgets import QDoubleSpinBox
 
 from designer.properties.tables import EditTable, Naming, classify, text_of, value_of
 from designer.subscriptions import ScopeField
@@ -114,3 +116,23 @@ def test_typed_text_reaches_the_saved_file(window: Any, qtbot: Any, tmp_path: Pa
     assert window.save()
     saved = json.loads(path.read_text(encoding="utf-8"))
     assert saved["activities"][0]["properties"] == {"left": "41", "op": "less_than", "right": "42"}
+
+
+class _Unions(BaseModel):
+    amount: int | float = Field(1, description="A number, whole or not")
+    tag: str | int = Field("", description="Text or a number")
+
+
+def test_union_fields_keep_their_types(form: Any, qtbot: Any) -> None:
+    """`int | float` is a number field (a spin box), a union with str takes text as text."""
+    widget, emitted = form
+    widget.show_model(_Unions, {}, [], {})
+    amount = widget.editors["amount"].editor
+    assert isinstance(amount, QDoubleSpinBox)
+    amount.setValue(3)
+    amount.editingFinished.emit()
+    amount.setValue(2.5)
+    amount.editingFinished.emit()
+    type_into(qtbot, widget.editors["tag"].editor, "42")
+    assert emitted == [{"amount": 3}, {"amount": 2.5}, {"amount": 2.5, "tag": "42"}]
+    assert type(emitted[0]["amount"]) is int
