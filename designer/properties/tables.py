@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from designer.subscriptions import ScopeField, from_display, shown_text, to_display
 from engine.fielddocs import readable_title
+from engine.format.jsonread import loads  # a runbook file's rules: what it could not hold stays text
 
 from .picker import ScopeButton
 
@@ -187,7 +188,7 @@ def value_of(kind: Kind, text: str, naming: Naming) -> Any:
         if kind.name in ("float", "number"):
             return float(text)
         if kind.name == "json":
-            return _map_text(json.loads(text), naming.store)
+            return _map_text(loads(text), naming.store)
     except ValueError:  # json.JSONDecodeError is a ValueError
         pass
     if kind.name == "bool" and text.strip().casefold() in _TRUE | _FALSE:
@@ -200,7 +201,7 @@ def _read_any(text: str) -> Any:
     for between); a JSON string is unquoted only when its text would itself read as something else;
     anything else — numbers, true, null included — is the text as typed."""
     try:
-        parsed = json.loads(text)
+        parsed = loads(text)
     except ValueError:
         return text
     if isinstance(parsed, list | dict):
@@ -212,7 +213,7 @@ def _read_any(text: str) -> Any:
 
 def _is_json(text: str) -> bool:
     try:
-        json.loads(text)
+        loads(text)
     except ValueError:
         return False
     return True

@@ -32,3 +32,16 @@ def test_opening_a_hostile_file_says_what_is_wrong(tmp_path: Path, text: str) ->
 def test_pasting_hostile_text_is_refused(text: str) -> None:
     with pytest.raises(ValueError, match="the clipboard does not hold Interlock activities"):
         paste_items(Document(Runbook(name="Paste")), text)
+
+
+@pytest.mark.parametrize("text", ["[" * 5000 + "]" * 5000, '{"a": 1, "a": 2}', "[NaN]"])
+def test_typing_hostile_json_into_a_field_keeps_it_as_text(text: str) -> None:
+    """An `Any` field reads typed JSON as a structure; JSON a runbook file could not hold stays the text
+    as typed (which shows and validates as text) instead of raising out of the editor."""
+    from typing import Any
+
+    from designer.properties.tables import Naming, classify, text_of, value_of
+
+    kind, naming = classify(Any), Naming({})
+    assert value_of(kind, text, naming) == text
+    assert value_of(kind, text_of(kind, text, naming), naming) == text
