@@ -45,7 +45,13 @@ def beyond_limits(value: Any) -> tuple[str, str] | None:
     holding a number beyond the limits; None when it is within them. Never recurses past MAX_DEPTH."""
     if _within(value, 1):
         return None
-    return _locate(value, 1, "")
+    found = _locate(value, 1, "")
+    return (short_key(found[0]), found[1]) if found else None
+
+
+def short_key(path: str, limit: int = 80) -> str:
+    """A key path as a message shows it: 64 levels of `[0]` say no more than the first few."""
+    return path if len(path) <= limit else path[:limit] + "…"
 
 
 def _within(value: Any, depth: int) -> bool:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from json.decoder import scanstring
 from typing import Any
 
-from ..limits import MAX_DEPTH, beyond_limits, number_text_problem
+from ..limits import MAX_DEPTH, beyond_limits, number_text_problem, short_key
 
 # \uD800-\uDFFF written as an escape: the only way a lone surrogate (which cannot be written as UTF-8,
 # so breaks printing, storing and saving) gets into a str decoded from UTF-8 text.
@@ -95,7 +95,7 @@ def _raise_located(text: str) -> None:
     def refuse(at: int, message: str, path: str) -> JsonInputError:
         line = text.count("\n", 0, at) + 1
         column = at - (text.rfind("\n", 0, at) + 1) + 1
-        return JsonInputError(f"{message} at line {line}, column {column}", path or None)
+        return JsonInputError(f"{message} at line {line}, column {column}", short_key(path) or None)
 
     pos = 0
     while (match := _TOKEN.match(text, pos)) is not None:
