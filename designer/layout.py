@@ -15,7 +15,8 @@
 Branches (runs of activities with one link in and one out) hug the fork and the junction and take the
 room they do not need as a straight long link in their middle. Some long links must change row (two
 long links into one junction); a few ways of layering and ordering are tried and the first with no box
-between the rows of such a link in the layers it passes, then the smallest, is kept. Integer positions
+between the rows of such a link in the layers it passes, then the smallest, is kept; a box still in the
+way is moved above or below those rows when that clears more than it blocks. Integer positions
 on the grid; the same input always gives the same output (positions are saved in a git-tracked file).
 A note that a box would cover moves below the drawing; the others stay."""
 
@@ -40,6 +41,7 @@ MIN_GAP = 84  # between columns, for the link's curve and arrow
 ROW_GAP = 56  # between rows, for a label on a link that changes row and the run badges
 LABEL_MARGIN = 24  # each side of a label, so the link is seen leaving and entering it
 SWEEPS = 8
+REPAIRS = 40  # moves tried to clear the way of long links that change row
 # Ways to try, the best kept: each activity as early or as late as it can be; siblings with the same
 # barycentre in the order met, or those on long links (which may change row) before or after the others.
 ATTEMPTS = [(late, turns, ties) for turns in (False, True) for ties in (0, -1, 1) for late in (False, True)]
@@ -101,6 +103,7 @@ def layered_positions(runbook: Runbook, origin: Position | None = None,
     edges = _acyclic(len(ids), edges)
     graph, layers, rows = min((_attempt(len(ids), edges, *attempt) for attempt in ATTEMPTS),
                               key=lambda attempt: _cost(*attempt))
+    layers, rows = _repair(graph, layers, rows)
     width = text_width or qt_width()
     names = {a.id: a.name for a in activities}
     labels: dict[tuple[int, int], float] = {}
@@ -452,3 +455,26 @@ def _blocked_links(graph: _Graph, layers: list[list[int]], rows: list[int]) -> l
         for k in range(graph.layer[u] + 1, graph.layer[v]):
             found.extend((u, v, m) for m in layers[k] if m < graph.n and low <= rows[m] <= high)
     return found
+
+
+def _repair(graph: _Graph, layers: list[list[int]], rows: list[int]) -> tuple[list[list[int]], list[int]]:
+    """Move each activity that is in a long link's way above or below the rows the link spans, in its
+    layer's order, and lay the rows out again; a move is kept when fewer boxes are in the way."""
+    blocked = _blocked_links(graph, layers, rows)
+    tried: set[tuple[int, int, int, bool]] = set()
+    for _ in range(REPAIRS):
+        todo = [(u, v, m, up) for u, v, m in blocked for up in (True, False) if (u, v, m, up) not in tried]
+        if not todo:
+            break
+        u, v, m, up = todo[0]
+        tried.add((u, v, m, up))
+        low, high = sorted((rows[u], rows[v]))
+        layer = [node for node in layers[graph.layer[m]] if node != m]
+        at = (next((i for i, node in enumerate(layer) if rows[node] >= low), len(layer)) if up else
+              next((i for i in range(len(layer), 0, -1) if rows[layer[i - 1]] <= high), 0))
+        changed = [*layers[:graph.layer[m]], [*layer[:at], m, *layer[at:]], *layers[graph.layer[m] + 1:]]
+        changed_rows = _rows(graph, changed)
+        now = _blocked_links(graph, changed, changed_rows)
+        if len(now) < len(blocked):
+            layers, rows, blocked = changed, changed_rows, now
+    return layers, rows
