@@ -1,13 +1,16 @@
-"""The designer's main window: palette, canvas, properties, problems and undo history; File, Edit,
-View and Runbook menus with the platform's standard shortcuts; window layout and recent files kept in
-QSettings."""
+"""The designer's main window: palette, runbook folders, one tab per open runbook (its canvas), and
+the current tab's properties, problems, run log and instances in docks, with the undo history and the
+run history; File, Edit, View and Runbook menus with the platform's standard shortcuts, and a toolbar
+with the same actions. Window layout, recent files and the last folder are kept in the designer's
+settings (designer/settings.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QByteArray, QPointF, QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent, QUndoGroup
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -17,6 +20,8 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
+    QStackedWidget,
+    QTabWidget,
     QUndoView,
     QWidget,
 )
@@ -27,7 +32,7 @@ from engine.config.settings import load_config
 from engine.errors import InterlockError, RunbookError
 from engine.format.document import Document
 from engine.format.fileio import save_runbook
-from engine.format.model import Activity, Link, Note, Runbook
+from engine.format.model import Activity, Link, Note
 from engine.history import open_history
 from engine.run.executor import Engine
 
@@ -35,6 +40,7 @@ from . import clipboard, commands
 from .canvas.legend import toggle_legend
 from .canvas.scene import RunbookScene
 from .canvas.view import RunbookView
+from .catalogue import CataloguePanel
 from .connections_dialog import ConnectionsDialog
 from .files import open_for_editing
 from .history_panel import HistoryPanel
@@ -45,66 +51,73 @@ from .links.editor import LinkDialog
 from .log_panel import LogPanel
 from .palette import Palette
 from .problems import ProblemsPanel
-from .run_dialog import ParametersDialog
+from .run_dialog import ParametersDialog, parameters_text
 from .run_view import RunController
+from .runbook_tab import RunbookTab
 from .scope import as_tuples, scope_fields
+from .settings import designer_settings, redirect_qt_settings
 from .tester import Tester
+from .toolbar import build_toolbar, icon, tooltip
 from .validation import LiveValidator
 
 FILE_FILTER = "Interlock runbooks (*.json);;All files (*)"
 MAX_RECENT = 8
+# Docks' first sizes (px), before the user arranges them: room for the run log's lines.
+BOTTOM_DOCK_HEIGHT = 280
+SIDE_DOCK_WIDTHS = (230, 480)
+# The current tab's panels, each shown in its dock: {dock key: RunbookTab attribute}.
+TAB_PANELS = {"properties": "inspector", "problems": "problems", "log": "log_panel",
+              "instances": "instances_panel"}
 
 
 class MainWindow(QMainWindow):
     def __init__(self, registry: Registry | None = None, settings: QSettings | None = None) -> None:
         super().__init__()
+        redirect_qt_settings()  # before any dialog: Qt's own settings stay under INTERLOCK_HOME
         self.registry = registry or Registry.from_entry_points()
-        self.settings = settings or QSettings("Interlock", "Designer")
-        self.path: Path | None = None
-        self.document = Document(Runbook(name="New Runbook"))
-        self.undo_stack = QUndoStack(self)
-        self.paste_placement = clipboard.Placement()  # at the mouse, or 40 px further each time
-        self.scene = RunbookScene(self.document, self.registry)
-        self.scene.setParent(self)  # destroyed with the window, not at interpreter exit
-        self.view = RunbookView(self.scene)
-        self.setCentralWidget(self.view)
+        self.settings = settings or designer_settings()
+        self.snap_to_grid = True
+        self.undo_group = QUndoGroup(self)
+        self.tabs = QTabWidget()
+        self.tabs.setTabsClosable(True)
+        self.tabs.setMovable(True)
+        self.tabs.setDocumentMode(True)
+        self.setCentralWidget(self.tabs)
         self.palette = Palette(self.registry)
-        self.inspector = Inspector(self.document, self.registry)
-        self.inspector.property_form.suggestions["connection"] = self.connection_names
-        self.problems = ProblemsPanel()
-        self.log_panel = LogPanel()
-        self.instances_panel = InstancesPanel()
+        self.catalogue = CataloguePanel()
         self.history_panel = HistoryPanel()
-        self.validator = LiveValidator(self.document, self.registry, self)
-        self.runner = RunController(self.document, self.scene, self.registry, self)
-        self.tester = Tester(self)
+        self.stacks = {key: QStackedWidget() for key in TAB_PANELS}
         self.docks = {
             "palette": self._dock("Activities", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea),
-            "properties": self._dock("Properties", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea),
-            "problems": self._dock("Problems", self.problems, Qt.DockWidgetArea.BottomDockWidgetArea),
-            "history": self._dock("Undo history", QUndoView(self.undo_stack),
+            "catalogue": self._dock("Runbooks", self.catalogue, Qt.DockWidgetArea.LeftDockWidgetArea),
+            "properties": self._dock("Properties", self.stacks["properties"],
+                                     Qt.DockWidgetArea.RightDockWidgetArea),
+            "problems": self._dock("Problems", self.stacks["problems"],
+                                   Qt.DockWidgetArea.BottomDockWidgetArea),
+            "history": self._dock("Undo history", QUndoView(self.undo_group),
                                   Qt.DockWidgetArea.BottomDockWidgetArea),
-            "log": self._dock("Run log", self.log_panel, Qt.DockWidgetArea.BottomDockWidgetArea),
-            "instances": self._dock("Instances", self.instances_panel,
+            "log": self._dock("Run log", self.stacks["log"], Qt.DockWidgetArea.BottomDockWidgetArea),
+            "instances": self._dock("Instances", self.stacks["instances"],
                                     Qt.DockWidgetArea.BottomDockWidgetArea),
             "runs": self._dock("Run history", self.history_panel, Qt.DockWidgetArea.BottomDockWidgetArea),
         }
-        self.tabifyDockWidget(self.docks["problems"], self.docks["runs"])
-        self.tabifyDockWidget(self.docks["problems"], self.docks["instances"])
-        self.tabifyDockWidget(self.docks["problems"], self.docks["history"])
-        self.tabifyDockWidget(self.docks["problems"], self.docks["log"])
+        self.tabifyDockWidget(self.docks["palette"], self.docks["catalogue"])
+        self.docks["palette"].raise_()
+        self.docks["catalogue"].hide()  # shown by File → Open Folder
+        for key in ("runs", "instances", "history", "log"):
+            self.tabifyDockWidget(self.docks["problems"], self.docks[key])
         self.docks["problems"].raise_()
-        self.resizeDocks([self.docks["problems"]], [150], Qt.Orientation.Vertical)
-        self.resizeDocks([self.docks["palette"], self.docks["properties"]], [230, 480],
-                         Qt.Orientation.Horizontal)
         self.status_problems = QLabel()
         self.status_zoom = QLabel("100%")
         self.statusBar().addPermanentWidget(self.status_problems)
         self.statusBar().addPermanentWidget(self.status_zoom)
+        self.parameters_label = QLabel()
+        self._sized_docks = False
         self._connect()
         self._build_menus()
+        self._build_toolbar()
+        self.new_runbook()
         self._restore_layout()
-        self._update_title()
         self.validator.run_now()
         self.history_panel.refresh()
 
@@ -116,45 +129,130 @@ class MainWindow(QMainWindow):
         return dock
 
     def _connect(self) -> None:
-        self.scene.moved.connect(lambda moves, notes: self.undo_stack.push(
-            commands.MoveItems(self.document, moves, notes)))
-        self.scene.link_requested.connect(self.add_link)
-        self.scene.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
-        self.scene.edit_requested.connect(self._edit_requested)
-        self.scene.selectionChanged.connect(self._selection_changed)
-        self.view.activity_dropped.connect(self.add_activity)
-        self.view.zoom_changed.connect(lambda z: self.status_zoom.setText(f"{z * 100:.0f}%"))
         self.palette.activated.connect(lambda t: self.add_activity(t, self.view.mapToScene(
             self.view.viewport().rect().center())))
-        self.inspector.activity_edited.connect(lambda old, new, text: self.undo_stack.push(
-            commands.ReplaceActivity(self.document, old, new, text)))
-        self.inspector.link_edited.connect(lambda old, new: self.undo_stack.push(
-            commands.ReplaceLink(self.document, old, new)))
-        self.inspector.link_edit_requested.connect(self.edit_link)
-        self.inspector.meta_edited.connect(lambda name, text: self.undo_stack.push(
-            commands.SetMeta(self.document, name, text)))
-        self.problems.problem_activated.connect(self._problem_activated)
-        self.runner.started.connect(self._run_started)
-        self.runner.stopped.connect(self.tester.reset)
-        self.runner.events.connect(self._tester_sees)
-        self.tester.paused.connect(self._paused)
         self.history_panel.job_opened.connect(self.open_history_job)
-        self.runner.events.connect(lambda batch: self.log_panel.add(batch, self.scene.names()))
-        self.runner.finished.connect(self._run_finished)
-        self.validator.checked.connect(self._show_problems)
-        self.undo_stack.cleanChanged.connect(lambda _clean: self._update_title())
-        self.undo_stack.indexChanged.connect(lambda _i: self.inspector.refresh())
-        self.document.subscribe(lambda change: change.kind == "meta" and self._update_title())
+        self.catalogue.runbook_activated.connect(self.open_file)
+        self.tabs.currentChanged.connect(self._tab_changed)
+        self.tabs.tabCloseRequested.connect(lambda index: self.close_tab(self.tabs.widget(index)))
+
+    # -- tabs: the current one is what the menus, the toolbar and the docks act on ------------------------
+
+    @property
+    def tab(self) -> RunbookTab:
+        return self.tabs.currentWidget()  # type: ignore[return-value]
+
+    def open_tabs(self) -> list[RunbookTab]:
+        return [self.tabs.widget(i) for i in range(self.tabs.count())]  # type: ignore[misc]
+
+    # The current tab's parts, by their old names: code and tests written for one runbook keep working.
+    path = property(lambda self: self.tab.path)
+    document: Document = property(lambda self: self.tab.document)  # type: ignore[assignment]
+    undo_stack = property(lambda self: self.tab.undo_stack)
+    scene: RunbookScene = property(lambda self: self.tab.scene)  # type: ignore[assignment]
+    view: RunbookView = property(lambda self: self.tab.view)  # type: ignore[assignment]
+    inspector: Inspector = property(lambda self: self.tab.inspector)  # type: ignore[assignment]
+    problems: ProblemsPanel = property(lambda self: self.tab.problems)  # type: ignore[assignment]
+    log_panel: LogPanel = property(lambda self: self.tab.log_panel)  # type: ignore[assignment]
+    instances_panel: InstancesPanel = property(lambda self: self.tab.instances_panel)  # type: ignore[assignment]
+    validator: LiveValidator = property(lambda self: self.tab.validator)  # type: ignore[assignment]
+    runner: RunController = property(lambda self: self.tab.runner)  # type: ignore[assignment]
+    tester: Tester = property(lambda self: self.tab.tester)  # type: ignore[assignment]
+    paste_placement = property(lambda self: self.tab.paste_placement)
+
+    def _add_tab(self, tab: RunbookTab, index: int = -1) -> RunbookTab:
+        """Wire a tab's signals to the window (each bound to its tab: a background tab's run still
+        reports to its own panels) and show it."""
+        tab.scene.snap_to_grid = self.snap_to_grid
+        for key, attribute in TAB_PANELS.items():
+            self.stacks[key].addWidget(getattr(tab, attribute))
+        tab.changed.connect(lambda: self._tab_retitled(tab))
+        tab.scene.link_requested.connect(self.add_link)
+        tab.scene.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        tab.scene.edit_requested.connect(self._edit_requested)
+        tab.scene.selectionChanged.connect(self._selection_changed)
+        tab.view.activity_dropped.connect(self.add_activity)
+        tab.view.zoom_changed.connect(
+            lambda z: tab is self.tab and self.status_zoom.setText(f"{z * 100:.0f}%"))
+        tab.problems.problem_activated.connect(self._problem_activated)
+        tab.validator.checked.connect(lambda _problems: tab is self.tab and self._show_problem_counts())
+        tab.runner.started.connect(lambda job_id: self._run_started(tab, job_id))
+        tab.runner.finished.connect(lambda result: self._run_finished(tab, result))
+        tab.tester.paused.connect(lambda point: self._paused(tab, point))
+        index = self.tabs.insertTab(index, tab, tab.title())
+        self.tabs.setCurrentIndex(index)
+        self._tab_retitled(tab)
+        return tab
+
+    def _tab_changed(self, _index: int) -> None:
+        tab = self.tab
+        if tab is None:
+            return
+        for key, attribute in TAB_PANELS.items():
+            self.stacks[key].setCurrentWidget(getattr(tab, attribute))
+        self.undo_group.setActiveStack(tab.undo_stack)
+        self.status_zoom.setText(f"{tab.view.zoom() * 100:.0f}%")
+        self._show_problem_counts()
+        self._update_run_actions()
+        self._update_title()
+
+    def _tab_retitled(self, tab: RunbookTab) -> None:
+        index = self.tabs.indexOf(tab)
+        if index < 0:
+            return
+        self.tabs.setTabText(index, tab.title())
+        self.tabs.setTabToolTip(index, str(tab.path) if tab.path else "not saved yet")
+        if tab is self.tab:
+            self._update_title()
+
+    def tab_of(self, path: Path) -> RunbookTab | None:
+        resolved = path.resolve()
+        return next((t for t in self.open_tabs() if t.path == resolved), None)
+
+    def close_tab(self, tab: RunbookTab) -> bool:
+        """Close one runbook (asking before unsaved changes or a running job are lost); the window
+        always keeps one tab: closing the last leaves a new, empty runbook."""
+        if not self._may_close(tab):
+            return False
+        if self.tabs.count() == 1:
+            self.new_runbook()
+        self._drop_tab(tab)
+        return True
+
+    def _may_close(self, tab: RunbookTab) -> bool:
+        if tab.runner.running:
+            self.tabs.setCurrentWidget(tab)
+            answer = QMessageBox.question(
+                self, "Job running", f'A job of "{tab.document.runbook.name}" is running. Stop it and close?',
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel)
+            if answer not in (QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.Discard):
+                return False
+        return self.confirm_discard(tab)
+
+    def _drop_tab(self, tab: RunbookTab) -> None:
+        tab.scene.selectionChanged.disconnect(self._selection_changed)
+        tab.shutdown()
+        self.undo_group.removeStack(tab.undo_stack)
+        for key, attribute in TAB_PANELS.items():
+            panel = getattr(tab, attribute)
+            self.stacks[key].removeWidget(panel)
+            panel.deleteLater()
+        self.tabs.removeTab(self.tabs.indexOf(tab))
+        tab.deleteLater()
 
     # -- menus ---------------------------------------------------------------------------------------
 
-    def _action(self, menu: QMenu, text: str, slot: object, shortcut: QKeySequence | str | None = None,
-                tip: str = "") -> QAction:
+    def _action(self, menu: QMenu, text: str, slot: Any, shortcut: QKeySequence | str | None = None,
+                tip: str = "", icon_name: str | None = None) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
+        if icon_name is not None:
+            action.setIcon(icon(icon_name))
         action.setStatusTip(tip)
-        action.triggered.connect(lambda _checked=False: slot())  # type: ignore[operator]
+        action.setToolTip(tooltip(action) + (f"\n{tip}" if tip else ""))
+        action.triggered.connect(lambda _checked=False: slot())
         menu.addAction(action)
         self.addAction(action)  # shortcuts work whatever has focus
         return action
@@ -163,12 +261,16 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         file = bar.addMenu("&File")
         std = QKeySequence.StandardKey
-        self._action(file, "&New", self.new_runbook, std.New)
-        self._action(file, "&Open…", self.open_dialog, std.Open)
+        self._action(file, "&New", self.new_runbook, std.New, "A new runbook in a new tab")
+        self._action(file, "&Open…", self.open_dialog, std.Open, "Open a runbook file in a tab")
+        self.open_folder_action = self._action(
+            file, "Open &Folder…", self.open_folder_dialog, "Ctrl+Shift+O",
+            "Show the runbooks under a folder (the catalogue) in the Runbooks panel", "open_folder")
         self.recent_menu = file.addMenu("Open &Recent")
         self._fill_recent()
         self._action(file, "&Save", self.save, std.Save)
         self._action(file, "Save &As…", self.save_as, std.SaveAs)
+        self._action(file, "&Close Tab", lambda: self.close_tab(self.tab), std.Close)
         file.addSeparator()
         self._action(file, "&Export Image…", self.export_image, "Ctrl+E")
         self._action(file, "Export for &Headless Run…", self.export_headless, None,
@@ -177,9 +279,9 @@ class MainWindow(QMainWindow):
         self._action(file, "&Quit", self.close, std.Quit)
 
         edit = bar.addMenu("&Edit")
-        undo = self.undo_stack.createUndoAction(self, "&Undo")
+        undo = self.undo_group.createUndoAction(self, "&Undo")
         undo.setShortcut(QKeySequence(std.Undo))
-        redo = self.undo_stack.createRedoAction(self, "&Redo")
+        redo = self.undo_group.createRedoAction(self, "&Redo")
         redo.setShortcut(QKeySequence(std.Redo))
         edit.addActions([undo, redo])
         self.addActions([undo, redo])
@@ -196,9 +298,10 @@ class MainWindow(QMainWindow):
         view = bar.addMenu("&View")
         self._action(view, "Zoom &In", lambda: self.view.zoom_by(1.25), std.ZoomIn)
         self._action(view, "Zoom &Out", lambda: self.view.zoom_by(0.8), std.ZoomOut)
-        self._action(view, "&Fit All", self.view.fit_all, "Ctrl+0")
+        self.fit_action = self._action(view, "&Fit All", lambda: self.view.fit_all(), "Ctrl+0",
+                                       "Show the whole runbook", "fit")
         self._action(view, "Actual &Size", lambda: self.view.set_zoom(1.0), "Ctrl+1")
-        self._action(view, "Fit &Selection", self.view.fit_selection, "Ctrl+2")
+        self._action(view, "Fit &Selection", lambda: self.view.fit_selection(), "Ctrl+2")
         snap = self._action(view, "Snap to &Grid", self._toggle_snap, "Ctrl+G")
         snap.setCheckable(True)
         snap.setChecked(True)
@@ -210,28 +313,42 @@ class MainWindow(QMainWindow):
 
         runbook = bar.addMenu("&Runbook")
         self.run_action = self._action(runbook, "&Run…", self.run_dialog, "F5",
-                                       "Run the runbook on the engine and watch it on the canvas")
-        self.stop_action = self._action(runbook, "&Stop", self.runner.stop, "Shift+F5",
-                                        "Cancel the running job")
+                                       "Run the runbook on the engine and watch it on the canvas", "run")
+        self.stop_action = self._action(runbook, "&Stop", lambda: self.runner.stop(), "Shift+F5",
+                                        "Cancel the running job", "stop")
         self.stop_action.setEnabled(False)
-        self._action(runbook, "Clear Run State", self.runner.clear, "Ctrl+Shift+R")
+        self._action(runbook, "Clear Run State", lambda: self.runner.clear(), "Ctrl+Shift+R")
+        self.parameters_action = self._action(
+            runbook, "P&arameters…", self.edit_parameters, "Ctrl+Shift+F5",
+            "The start parameters the next run begins with", "parameters")
         self._action(runbook, "Co&nnections…", self.show_connections, "Ctrl+Shift+K",
                      "The connections runs use, with a Test button for each")
         self._action(runbook, "Connections &Config…", self.choose_config, None,
                      "Which interlock.toml runs use (default: ./interlock.toml, the user config, or the "
                      "built-in simulated lab)")
         runbook.addSeparator()
-        self._action(runbook, "Run in &Tester…", lambda: self.run_dialog(step=True), "F6",
-                     "Run one instance at a time; Step and Continue")
-        self.step_action = self._action(runbook, "Ste&p", self.tester.step, "F10", "Let one instance run")
-        self.continue_action = self._action(runbook, "&Continue", self.tester.continue_, "F8",
-                                            "Run on, stopping only at breakpoints")
-        self._action(runbook, "Toggle &Breakpoint", self.toggle_breakpoint, "F9",
-                     "Pause before each instance of the selected activity")
+        self.tester_action = self._action(runbook, "Run in &Tester…", lambda: self.run_dialog(step=True),
+                                          "F6", "Run one instance at a time; Step and Continue", "tester")
+        self.step_action = self._action(runbook, "Ste&p", lambda: self.tester.step(), "F10",
+                                        "Let one instance run", "step")
+        self.continue_action = self._action(runbook, "&Continue", lambda: self.tester.continue_(), "F8",
+                                            "Run on, stopping only at breakpoints", "continue")
+        self.breakpoint_action = self._action(runbook, "Toggle &Breakpoint", self.toggle_breakpoint, "F9",
+                                              "Pause before each instance of the selected activity",
+                                              "breakpoint")
         runbook.addSeparator()
         self._action(runbook, "Auto-&Layout", self.auto_layout, "Ctrl+L")
-        self._action(runbook, "&Validate", self.validate_now, "F7")
+        self.validate_action = self._action(runbook, "&Validate", self.validate_now, "F7",
+                                            "Check the runbook now (the same checks as interlock validate)",
+                                            "validate")
         self._action(runbook, "Runbook &Properties", self._show_runbook_properties, "Ctrl+Shift+P")
+
+    def _build_toolbar(self) -> None:
+        self.toolbar = build_toolbar(self, [
+            self.run_action, self.stop_action, self.parameters_action, None,
+            self.tester_action, self.step_action, self.continue_action, self.breakpoint_action, None,
+            self.validate_action, self.fit_action, None, self.open_folder_action], self.parameters_label)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
 
     # -- files ---------------------------------------------------------------------------------------
 
@@ -240,54 +357,64 @@ class MainWindow(QMainWindow):
         where = str(self.path) if self.path else "unsaved"
         self.setWindowTitle(f"{name} — {where}[*] — Interlock Designer")
         self.setWindowModified(not self.undo_stack.isClean())
+        self._update_parameters_label()
 
-    def confirm_discard(self) -> bool:
-        if self.undo_stack.isClean():
+    def confirm_discard(self, tab: RunbookTab | None = None) -> bool:
+        tab = tab or self.tab
+        if not tab.modified:
             return True
+        self.tabs.setCurrentWidget(tab)
         answer = QMessageBox.question(
-            self, "Unsaved changes", f'Save the changes to "{self.document.runbook.name}"?',
+            self, "Unsaved changes", f'Save the changes to "{tab.document.runbook.name}"?',
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
             | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
         if answer == QMessageBox.StandardButton.Save:
             return self.save()
         return answer == QMessageBox.StandardButton.Discard
 
-    def _show(self, runbook: Runbook, path: Path | None, checked: bool = False) -> None:
-        """Show a runbook; `checked` when the engine's loader has just validated it (its warnings are
-        on the runbook), so it is not validated a second time."""
-        self.inspector.schedules_file = self._schedules_file()
-        self.undo_stack.clear()
-        self.path = path
-        self.validator.file_name = str(path) if path else "(unsaved)"
-        self.document.reset(runbook)
-        self.inspector.show_runbook()
-        self._update_title()
-        self.view.show_runbook()  # readable at first sight, centred on the start
-        if checked:
-            self.validator.accept(list(runbook.warnings))
-        else:
-            self.validator.run_now()
-
-    def new_runbook(self) -> None:
-        if self.confirm_discard():
-            self._show(Runbook(name="New Runbook"), None)
+    def new_runbook(self) -> RunbookTab:
+        """A new, empty runbook in a new tab."""
+        tab = RunbookTab(self.registry, self.undo_group, self.connection_names)
+        return self._add_tab(tab)
 
     def open_dialog(self) -> None:
-        start = str(self.path.parent) if self.path else str(Path.cwd())
+        start = str(self.path.parent) if self.path else str(self.catalogue.root or Path.cwd())
         path, _ = QFileDialog.getOpenFileName(self, "Open runbook", start, FILE_FILTER)
         if path:
             self.open_file(path)
 
+    def open_folder_dialog(self) -> None:
+        start = str(self.catalogue.root or (self.path.parent if self.path else Path.cwd()))
+        folder = QFileDialog.getExistingDirectory(self, "Open folder of runbooks", start)
+        if folder:
+            self.open_folder(folder)
+
+    def open_folder(self, folder: str | Path) -> None:
+        """Show the runbooks under `folder` in the Runbooks panel (remembered for the next start)."""
+        root = Path(folder).resolve()
+        self.catalogue.show_folder(root)
+        self.settings.setValue("folder", str(root))
+        self.docks["catalogue"].show()
+        self.docks["catalogue"].raise_()
+
     def open_file(self, path: str | Path) -> bool:
-        if not self.confirm_discard():
-            return False
+        """Open a runbook in a tab: the tab that has it already, else a new one (replacing an untouched
+        new runbook)."""
+        existing = self.tab_of(Path(path))
+        if existing is not None:
+            self.tabs.setCurrentWidget(existing)
+            existing.inspector.schedules_file = self._schedules_file()
+            return True
         try:
             runbook, checked = open_for_editing(path, self.registry)
         except RunbookError as exc:
             QMessageBox.critical(self, "Cannot open runbook", str(exc))
             return False
-        self._show(runbook, Path(path).resolve(), checked)
-        self._remember(Path(path).resolve())
+        resolved = Path(path).resolve()
+        tab = self.tab if self.tab.pristine() else self.new_runbook()
+        tab.inspector.schedules_file = self._schedules_file()
+        tab.load(runbook, resolved, checked)
+        self._remember(resolved)
         return True
 
     def save(self) -> bool:
@@ -296,7 +423,8 @@ class MainWindow(QMainWindow):
         return self._write(self.path)
 
     def save_as(self) -> bool:
-        start = str(self.path) if self.path else str(Path.cwd() / f"{self.document.runbook.name}.json")
+        folder = self.catalogue.root or Path.cwd()
+        start = str(self.path) if self.path else str(folder / f"{self.document.runbook.name}.json")
         path, _ = QFileDialog.getSaveFileName(self, "Save runbook", start, FILE_FILTER)
         if not path:
             return False
@@ -308,14 +436,16 @@ class MainWindow(QMainWindow):
         except OSError as exc:
             QMessageBox.critical(self, "Cannot save", f"{path}: {exc.strerror or exc}")
             return False
-        self.path = path.resolve()
-        self.validator.file_name = str(self.path)
-        self.undo_stack.setClean()
-        self._remember(self.path)
+        tab = self.tab
+        new_file = tab.path != path.resolve()
+        tab.set_path(path)
+        tab.undo_stack.setClean()
+        self._remember(tab.path)
         self._update_title()
-        self.statusBar().showMessage(f"Saved {self.path}", 4000)
+        if new_file and self.catalogue.root is not None and tab.path.is_relative_to(self.catalogue.root):
+            self.catalogue.refresh()  # a new file in the folder shown: list it
+        self.statusBar().showMessage(f"Saved {tab.path}", 4000)
         return True
-
     def export_image(self) -> None:
         """A picture (PNG, SVG) drawn by the canvas, or the graph as DOT or Mermaid text."""
         from engine.format.export import render_text
@@ -382,18 +512,31 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
         else:
-            self.resize(1400, 860)
+            self.resize(1400, 900)
         if isinstance(state, QByteArray):
-            self.restoreState(state)
+            self._sized_docks = self.restoreState(state)  # the user's own sizes win
+        folder = self.settings.value("folder")
+        if folder and Path(str(folder)).is_dir():
+            self.catalogue.show_folder(Path(str(folder)))
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._sized_docks:
+            # Sizes given before the window has its own are lost: give them at the first show.
+            self._sized_docks = True
+            self.resizeDocks([self.docks["problems"]], [BOTTOM_DOCK_HEIGHT], Qt.Orientation.Vertical)
+            self.resizeDocks([self.docks["palette"], self.docks["properties"]], list(SIDE_DOCK_WIDTHS),
+                             Qt.Orientation.Horizontal)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self.confirm_discard():
+        if not all(self._may_close(tab) for tab in self.open_tabs()):
             event.ignore()
             return
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("state", self.saveState())
-        self.validator.shutdown()
-        self.scene.selectionChanged.disconnect(self._selection_changed)
+        for tab in self.open_tabs():
+            tab.scene.selectionChanged.disconnect(self._selection_changed)
+            tab.shutdown()
         event.accept()
 
     # -- editing -------------------------------------------------------------------------------------
@@ -485,6 +628,8 @@ class MainWindow(QMainWindow):
 
     def _edit_requested(self, kind: str, key: str) -> None:
         if kind == "activity":
+            if self.open_invoked(key):
+                return
             self.docks["properties"].show()
             self.docks["properties"].raise_()
             self.inspector.tabs.setCurrentIndex(0)
@@ -493,6 +638,26 @@ class MainWindow(QMainWindow):
             self.edit_link(source, target)
         elif kind == "note":
             self.edit_note(int(key))
+
+    def open_invoked(self, activity_id: str) -> bool:
+        """An activity that invokes a runbook (Invoke Runbook) opens its child in a tab; the child's path
+        is relative to this runbook's file, as the engine reads it. False for other activities."""
+        activity = self.document.activity(activity_id)
+        kind = self.registry.get(activity.type)
+        children = kind.invoked_runbooks(activity.properties) if kind is not None else []
+        if not children:
+            return False
+        where = f'"{activity.name}" (property "path": {children[0]})'
+        if self.path is None:
+            QMessageBox.critical(self, "Cannot open the invoked runbook",
+                                 f"{where}: save this runbook first — the path is relative to its file")
+            return True
+        child = (self.path.parent / children[0]).resolve()
+        if not child.is_file():
+            QMessageBox.critical(self, "Cannot open the invoked runbook", f"{where}: no file at {child}")
+            return True
+        self.open_file(child)
+        return True
 
     def edit_note(self, index: int, text: str | None = None) -> None:
         """Change a sticky note's text (asked for in a dialog unless given)."""
@@ -506,7 +671,9 @@ class MainWindow(QMainWindow):
                                                       note.model_copy(update={"text": text})))
 
     def _toggle_snap(self) -> None:
-        self.scene.snap_to_grid = not self.scene.snap_to_grid
+        self.snap_to_grid = not self.snap_to_grid
+        for tab in self.open_tabs():
+            tab.scene.snap_to_grid = self.snap_to_grid
 
     def _show_runbook_properties(self) -> None:
         self.scene.clearSelection()
@@ -515,18 +682,36 @@ class MainWindow(QMainWindow):
 
     # -- running -------------------------------------------------------------------------------------
 
-    def run_dialog(self, step: bool = False) -> None:
-        """Ask for the parameters, then run (F5), or run in the tester one instance at a time (F6)."""
+    def _parameters_dialog(self, action: str) -> ParametersDialog | None:
+        """The start parameters' form, filled with the values the tab's last run (or Parameters…) used."""
         errors = [p for p in self.validator.problems if p.severity == "error"]
         if errors:
             QMessageBox.critical(self, "Cannot run", "Fix the runbook's problems first:\n\n"
                                  + "\n".join(str(p) for p in errors[:10]))
-            return
-        engine = Engine(self.runner.config, self.registry)
-        declared = engine.start_parameters(self.document.runbook)
-        dialog = ParametersDialog(self.document.runbook.name, declared, self)
-        if dialog.exec():
+            return None
+        declared = Engine(self.runner.config, self.registry).start_parameters(self.document.runbook)
+        return ParametersDialog(self.document.runbook.name, declared, self, self.tab.run_parameters, action)
+
+    def run_dialog(self, step: bool = False) -> None:
+        """Ask for the parameters, then run (F5), or run in the tester one instance at a time (F6)."""
+        dialog = self._parameters_dialog("Run")
+        if dialog is not None and dialog.exec():
+            self.tab.run_parameters = dialog.given()
+            self._update_parameters_label()
             self.run(dialog.values(), step=step)
+
+    def edit_parameters(self) -> None:
+        """Set the start parameters the next run's form begins with, without running."""
+        dialog = self._parameters_dialog("Set")
+        if dialog is not None and dialog.exec():
+            self.tab.run_parameters = dialog.given()
+            self._update_parameters_label()
+
+    def _update_parameters_label(self) -> None:
+        text = parameters_text(self.tab.run_parameters)
+        self.parameters_label.setText(f"Parameters: {text}")
+        self.parameters_label.setToolTip("The start parameters the next run's form begins with; "
+                                         f"change them with {tooltip(self.parameters_action)}")
 
     def config_path(self) -> str | None:
         value = self.settings.value("config")
@@ -574,13 +759,18 @@ class MainWindow(QMainWindow):
             return False
         return True
 
-    def _run_started(self, job_id: str) -> None:
-        self.log_panel.start([a.name for a in self.document.activities])
-        self.docks["log"].show()
-        self.docks["log"].raise_()
-        self.run_action.setEnabled(False)
-        self.stop_action.setEnabled(True)
-        self.statusBar().showMessage(f"Running job {job_id}…")
+    def _update_run_actions(self) -> None:
+        running = self.runner.running
+        self.run_action.setEnabled(not running)
+        self.tester_action.setEnabled(not running)
+        self.stop_action.setEnabled(running)
+
+    def _run_started(self, tab: RunbookTab, job_id: str) -> None:
+        if tab is self.tab:
+            self.docks["log"].show()
+            self.docks["log"].raise_()
+            self._update_run_actions()
+        self.statusBar().showMessage(f"Running {tab.document.runbook.name}: job {job_id}…")
 
     def open_history_job(self, job_id: str) -> bool:
         """Paint a past job onto the canvas (opening its runbook file first if another is open)."""
@@ -601,21 +791,17 @@ class MainWindow(QMainWindow):
                                      f"Clear Run State (Ctrl+Shift+R) to go back to editing", 10000)
         return True
 
-    def _tester_sees(self, batch: list) -> None:
-        for event in batch:
-            if event.kind == "instance_finished":
-                self.tester.note_finished(event.activity, event.instance)
-
     def toggle_breakpoint(self) -> None:
         for activity_id in self.scene.selected_activity_ids():
             on = self.tester.toggle_breakpoint(activity_id)
             self.scene.activity_items[activity_id].set_breakpoint(on)
 
-    def _paused(self, point: object) -> None:
-        """The job waits before an instance: show where and with which inputs."""
+    def _paused(self, tab: RunbookTab, point: object) -> None:
+        """The job waits before an instance: show its tab, where it waits and with which inputs."""
+        self.tabs.setCurrentWidget(tab)
         name, number = getattr(point, "name", ""), getattr(point, "instance", 0)
         self.statusBar().showMessage(f"Paused before {name} [{number}]: Step (F10) or Continue (F8)")
-        self.instances_panel.show_paused(point)
+        tab.instances_panel.show_paused(point)
         self.docks["instances"].show()
         self.docks["instances"].raise_()
 
@@ -626,13 +812,13 @@ class MainWindow(QMainWindow):
         events = self.runner.finished_instances.get(activity_id, [])
         self.instances_panel.show_instances(self.document.activity(activity_id).name, events)
 
-    def _run_finished(self, result: object) -> None:
-        self.tester.reset()
+    def _run_finished(self, tab: RunbookTab, result: object) -> None:
         self.history_panel.refresh()
-        self.run_action.setEnabled(True)
-        self.stop_action.setEnabled(False)
+        if tab is self.tab:
+            self._update_run_actions()
         status = getattr(result, "status", "?")
-        self.statusBar().showMessage(f"Job {getattr(result, 'job_id', '')} ended: {status}", 10000)
+        self.statusBar().showMessage(f"{tab.document.runbook.name}: job {getattr(result, 'job_id', '')} "
+                                     f"ended: {status}", 10000)
 
     # -- selection and problems ----------------------------------------------------------------------
 
@@ -652,9 +838,7 @@ class MainWindow(QMainWindow):
         self.docks["problems"].show()
         self.docks["problems"].raise_()
 
-    def _show_problems(self, problems: list) -> None:
-        self.scene.show_problems(problems)
-        self.problems.show_problems(problems)
+    def _show_problem_counts(self) -> None:
         errors, warnings = self.problems.counts()
         self.status_problems.setText("No problems" if not (errors or warnings)
                                      else f"{errors} error{'s' * (errors != 1)}, "

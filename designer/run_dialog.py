@@ -1,8 +1,10 @@
 """The parameters of a run, asked for in a dialog generated from the runbook's start activity
-(Initialize Data): one field per parameter with its type and default; required ones are marked."""
+(Initialize Data): one field per parameter with its type and default; required ones are marked. The
+form starts with the values given last time (kept per open runbook), else the defaults."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from PySide6.QtWidgets import QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QWidget
@@ -12,9 +14,11 @@ from engine.parameters import Parameter, check_parameters
 
 
 class ParametersDialog(QDialog):
-    def __init__(self, runbook_name: str, parameters: list[Parameter], parent: QWidget | None = None) -> None:
+    def __init__(self, runbook_name: str, parameters: list[Parameter], parent: QWidget | None = None,
+                 given: Mapping[str, Any] | None = None, action: str = "Run") -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"Run {runbook_name}")
+        self.setWindowTitle(f"Run {runbook_name}" if action == "Run" else f"Parameters of {runbook_name}")
+        given = given or {}
         self.runbook_name = runbook_name
         self.parameters = parameters
         self.editors: dict[str, QLineEdit | QCheckBox] = {}
@@ -22,11 +26,12 @@ class ParametersDialog(QDialog):
         if not parameters:
             form.addRow(QLabel("This runbook takes no parameters."))
         for parameter in parameters:
+            value = given.get(parameter.name, parameter.default)
             if parameter.type == "boolean":
                 editor: QLineEdit | QCheckBox = QCheckBox()
-                editor.setChecked(bool(parameter.default))
+                editor.setChecked(bool(value))
             else:
-                editor = QLineEdit("" if parameter.default is None else str(parameter.default))
+                editor = QLineEdit("" if value is None else str(value))
                 editor.setPlaceholderText("required" if parameter.required else "optional")
             label = parameter.name + (" *" if parameter.required and parameter.default is None else "")
             form.addRow(label, editor)
@@ -37,7 +42,7 @@ class ParametersDialog(QDialog):
         form.addRow(self.error)
         ok, cancel = QDialogButtonBox.StandardButton.Ok, QDialogButtonBox.StandardButton.Cancel
         buttons = QDialogButtonBox(ok | cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Run")
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(action)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
@@ -62,3 +67,12 @@ class ParametersDialog(QDialog):
             self.error.setText(str(exc))
             return
         super().accept()
+
+
+def parameters_text(given: Mapping[str, Any]) -> str:
+    """A one-line summary of given parameters for the toolbar: `Batch Number = 1, Force = yes`."""
+    if not given:
+        return "asked at the run"
+    shown = {True: "yes", False: "no"}
+    return ", ".join(f"{name} = {shown.get(value, value) if isinstance(value, bool) else value}"
+                     for name, value in given.items())
