@@ -18,7 +18,9 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from .main_window import MainWindow
+    from .settings import redirect_qt_settings
 
+    redirect_qt_settings()  # before Qt makes any QSettings of its own
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Interlock Designer")
     app.setOrganizationName("Interlock")
