@@ -41,7 +41,8 @@ Moves = dict[str, tuple[tuple[int, int], tuple[int, int]]]
 class RunbookScene(QGraphicsScene):
     edit_requested = Signal(str, str)  # ("activity", id) | ("link", "from->to") | ("note", index)
     link_requested = Signal(str, str)  # the user drew a link that may be added
-    moved = Signal(dict, dict)  # {activity id: (old at, new at)}, {note index: (old at, new at)}
+    # object, not dict: a dict signal becomes a QVariantMap, which drops the int-keyed note moves
+    moved = Signal(object, object)  # {activity id: (old at, new at)}, {note index: (old at, new at)}
     message = Signal(str)  # for the status bar: why a link was refused, ...
 
     def __init__(self, document: Document, registry: Registry) -> None:

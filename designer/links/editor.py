@@ -255,7 +255,7 @@ class JunctionEditor(QWidget):
     """A junction's two properties (DESIGN §3.5). Emits `edited(properties)` on every user change;
     `set_junction` itself emits nothing."""
 
-    edited = Signal(dict)
+    edited = Signal(object)  # the properties dict (object: passed whole, never made a QVariantMap)
 
     REQUIRE_HELP: ClassVar[dict[str, str]] = {
         "settled": "Settled: fire when every branch is done, even ones that never ran",

@@ -28,7 +28,7 @@ def files_under(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file())
 
 
-def test_settings_and_qt_dialog_history_stay_under_interlock_home(qtbot, tmp_path, isolated_home, monkeypatch):
+def test_settings_and_dialog_history_stay_under_interlock_home(qtbot, tmp_path, isolated_home, monkeypatch):
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
