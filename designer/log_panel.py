@@ -29,7 +29,7 @@ def event_line(event: Event, names: dict[str, str]) -> tuple[str, str, str, str]
         level = "warning"
     elif event.kind == "log":
         level = data["level"] if data["level"] in LEVELS else "info"
-    line = plain_line(event)
+    line = plain_line(event, names=names)  # links and log lines by activity name, not id
     return line[:8], names.get(activity, activity), level, line[9:]
 
 
@@ -102,6 +102,8 @@ class LogPanel(QWidget):
         self.view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.view.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.view.setWordWrap(False)
+        # One line of text a row, as in a terminal: the dock shows a screenful, not two rows.
+        self.view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         self.activity = QComboBox()
         self.activity.addItem("All activities", "")
         self.level = QComboBox()

@@ -63,7 +63,7 @@ from .validation import LiveValidator
 FILE_FILTER = "Interlock runbooks (*.json);;All files (*)"
 MAX_RECENT = 8
 # Docks' first sizes (px), before the user arranges them: room for the run log's lines.
-BOTTOM_DOCK_HEIGHT = 280
+BOTTOM_DOCK_HEIGHT = 300
 SIDE_DOCK_WIDTHS = (230, 480)
 # The current tab's panels, each shown in its dock: {dock key: RunbookTab attribute}.
 TAB_PANELS = {"properties": "inspector", "problems": "problems", "log": "log_panel",

@@ -7,6 +7,7 @@ Names and messages go through `visible`: a VM or activity name cannot forge or e
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import IO, Any
 
 from rich.console import Console, Group
@@ -97,8 +98,12 @@ class PlainProgress:
             self.stream.flush()
 
 
-def plain_line(event: Event, subject_fields: dict[str, str] | None = None) -> str:
+def plain_line(event: Event, subject_fields: dict[str, str] | None = None,
+               names: Mapping[str, str] | None = None) -> str:
+    """The event as one line; `names` (activity id -> name) words links and log lines by activity
+    name, as a person reads them (instance lines carry the name already)."""
     data: dict[str, Any] = event.__dict__
+    named = names or {}
     clock = event.at[11:19] if len(event.at) >= 19 else event.at
     kind = event.kind
     if kind == "job_started":
@@ -119,11 +124,12 @@ def plain_line(event: Event, subject_fields: dict[str, str] | None = None) -> st
         if data.get("error"):
             text += f': {data["error"]}'
     elif kind == "link":
-        text = f'link {data["from_"]} -> {data["to"]}: {data["passed"]} passed, {data["filtered"]} filtered'
+        source, target = named.get(data["from_"], data["from_"]), named.get(data["to"], data["to"])
+        text = f'link {source} -> {target}: {data["passed"]} passed, {data["filtered"]} filtered'
     elif kind == "junction":
         text = f'{data["name"]} {data["state"]}' + (f': {data["detail"]}' if data.get("detail") else "")
     elif kind == "log":
-        where = f'{data["activity"]}: ' if data.get("activity") else ""
+        where = f'{named.get(data["activity"], data["activity"])}: ' if data.get("activity") else ""
         text = f'{data["level"]}: {where}{data["message"]}'
     else:
         text = event.to_json()
