@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QStyle,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -73,8 +74,7 @@ class CataloguePanel(QWidget):
         refresh = QPushButton("Refresh")
         refresh.setToolTip("Read the folder again (files added, renamed or removed)")
         self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(["Runbook", "File"])
-        self.tree.setColumnWidth(0, 200)
+        self.tree.setHeaderHidden(True)  # one column of names; the file is in each tooltip
         bar = QHBoxLayout()
         bar.addWidget(self.where, 1)
         bar.addWidget(refresh)
@@ -100,9 +100,9 @@ class CataloguePanel(QWidget):
         folders: dict[Path, QTreeWidgetItem] = {}
         for entry in entries:
             parent = self._folder_item(entry.path.parent.relative_to(self.root), folders)
-            item = QTreeWidgetItem([entry.name, entry.path.name])
+            item = QTreeWidgetItem([entry.name])
             item.setData(0, PATH_ROLE, str(entry.path))
-            item.setToolTip(0, str(entry.path))
+            item.setToolTip(0, f"{entry.path.relative_to(self.root)}\nDouble-click to open it in a tab")
             if parent is None:
                 self.tree.addTopLevelItem(item)
             else:
@@ -114,7 +114,8 @@ class CataloguePanel(QWidget):
             return None
         if relative not in folders:
             parent = self._folder_item(relative.parent, folders)
-            item = QTreeWidgetItem([relative.name, ""])
+            item = QTreeWidgetItem([relative.name])
+            item.setIcon(0, self.style().standardIcon(QStyle.StandardPixmap.SP_DirIcon))
             item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsSelectable)
             if parent is None:
                 self.tree.addTopLevelItem(item)

@@ -13,6 +13,7 @@ from engine.cli.progress import plain_line
 from engine.run.events import Event
 
 COLUMNS = ("Time", "Activity", "Level", "Message")
+COLUMN_WIDTHS = (70, 190, 70)  # the message takes the rest
 LEVELS = ("info", "warning", "error")
 LEVEL_COLORS = {"warning": QColor("#b07d00"), "error": QColor("#d64545")}
 Index = QModelIndex | QPersistentModelIndex
@@ -101,6 +102,8 @@ class LogPanel(QWidget):
         self.view.verticalHeader().hide()
         self.view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.view.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        for column, width in enumerate(COLUMN_WIDTHS):
+            self.view.setColumnWidth(column, width)  # room for a whole activity name
         self.view.setWordWrap(False)
         # One line of text a row, as in a terminal: the dock shows a screenful, not two rows.
         self.view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
