@@ -9,13 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QPointF, QSettings, Qt
+from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent, QUndoGroup
 from PySide6.QtWidgets import (
-    QApplication,
     QDockWidget,
     QFileDialog,
-    QInputDialog,
     QLabel,
     QMainWindow,
     QMenu,
@@ -26,34 +24,29 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.config.connections import Connections
 from engine.config.registry import Registry
 from engine.config.settings import load_config
 from engine.errors import InterlockError, RunbookError
 from engine.format.document import Document
 from engine.format.fileio import save_runbook
-from engine.format.model import Activity, Link, Note
-from engine.history import open_history
-from engine.run.executor import Engine
 
-from . import clipboard, commands
+from . import commands
 from .canvas.legend import toggle_legend
 from .canvas.scene import RunbookScene
 from .canvas.view import RunbookView
 from .catalogue import CataloguePanel
-from .connections_dialog import ConnectionsDialog
+from .editing import EditingMixin
 from .files import open_for_editing
 from .history_panel import HistoryPanel
 from .inspector import Inspector
 from .instances import InstancesPanel
-from .layout import layered_positions
 from .links.editor import LinkDialog
 from .log_panel import LogPanel
 from .palette import Palette
 from .problems import ProblemsPanel
-from .run_dialog import ParametersDialog, parameters_text
 from .run_view import RunController
 from .runbook_tab import RunbookTab
+from .running import RunningMixin
 from .scope import as_tuples, scope_fields
 from .settings import designer_settings, redirect_qt_settings
 from .tester import Tester
@@ -70,7 +63,7 @@ TAB_PANELS = {"properties": "inspector", "problems": "problems", "log": "log_pan
               "instances": "instances_panel"}
 
 
-class MainWindow(QMainWindow):
+class MainWindow(EditingMixin, RunningMixin, QMainWindow):
     def __init__(self, registry: Registry | None = None, settings: QSettings | None = None) -> None:
         super().__init__()
         redirect_qt_settings()  # before any dialog: Qt's own settings stay under INTERLOCK_HOME
@@ -469,7 +462,6 @@ class MainWindow(QMainWindow):
 
     def export_headless(self) -> None:
         from engine.bundle import export_for_headless_run
-        from engine.config.settings import load_config
 
         if (self.path is None or not self.undo_stack.isClean()) and not self.save():
             return  # what is exported is the file on disk: save first
@@ -539,93 +531,6 @@ class MainWindow(QMainWindow):
             tab.shutdown()
         event.accept()
 
-    # -- editing -------------------------------------------------------------------------------------
-
-    def add_activity(self, type_name: str, at: QPointF) -> str | None:
-        kind = self.registry.get(type_name)
-        if kind is None:
-            return None
-        name = self.document.unique_name(kind.display_name)
-        activity = Activity(id=self.document.unique_id(name), type=type_name, name=name,
-                            at=(int(round(at.x() / 20) * 20), int(round(at.y() / 20) * 20)))
-        self.undo_stack.push(commands.AddItems(self.document, f"Add {name}", activities=[activity]))
-        self.scene.select_only([activity.id])
-        return activity.id
-
-    def add_link(self, source: str, target: str) -> None:
-        refusal = self.document.link_refusal(source, target)
-        if refusal:
-            self.statusBar().showMessage(f"Link refused: {refusal}", 6000)
-            return
-        link = Link(from_=source, to=target)
-        self.undo_stack.push(commands.AddItems(self.document, "Add link", links=[link]))
-
-    def add_note(self) -> None:
-        center = self.view.mapToScene(self.view.viewport().rect().center())
-        note = Note(text="Note", at=(int(center.x()), int(center.y())))
-        self.undo_stack.push(commands.AddItems(self.document, "Add note", notes=[note]))
-
-    def delete_selection(self) -> None:
-        ids = self.scene.selected_activity_ids()
-        keys = [k for k in self.scene.selected_link_keys() if k[0] not in ids and k[1] not in ids]
-        notes = self.scene.selected_note_indices()
-        if ids or keys or notes:
-            self.undo_stack.push(commands.RemoveItems(self.document, ids, keys, notes))
-
-    def select_all(self) -> None:
-        for item in self.scene.items():
-            item.setSelected(True)
-
-    def copy(self) -> None:
-        ids = self.scene.selected_activity_ids()
-        notes = self.scene.selected_note_indices()
-        if ids or notes:
-            QApplication.clipboard().setText(clipboard.fragment(self.document, ids, notes))
-
-    def cut(self) -> None:
-        self.copy()
-        self.delete_selection()
-
-    def paste(self, text: str | None = None) -> None:
-        text = QApplication.clipboard().text() if text is None else text
-        try:
-            at, repeat = self.paste_placement.next(text, self.view.mouse_scene_pos())
-            step = clipboard.PASTE_OFFSET * repeat
-            activities, links, notes = clipboard.paste_items(self.document, text, (step, step), at=at,
-                                                             registry=self.registry)
-        except ValueError as exc:
-            self.statusBar().showMessage(str(exc), 6000)
-            return
-        if activities or notes:
-            self.undo_stack.push(commands.AddItems(self.document, f"Paste {len(activities)} activities",
-                                                   activities, links, notes))
-            self.scene.select_only([a.id for a in activities])
-
-    def duplicate(self) -> None:
-        ids = self.scene.selected_activity_ids()
-        if ids:
-            self.paste(clipboard.fragment(self.document, ids, self.scene.selected_note_indices()))
-
-    def auto_layout(self) -> None:
-        positions = layered_positions(self.document.runbook)
-        moves = {a.id: (a.at, positions[a.id]) for a in self.document.activities if positions[a.id] != a.at}
-        if moves:
-            self.undo_stack.push(commands.MoveItems(self.document, moves, {}))
-            self.undo_stack.command(self.undo_stack.count() - 1).setText("Auto-layout")
-            self.view.fit_all()
-
-    def edit_link(self, source: str, target: str) -> None:
-        link = self.document.link(source, target)
-        if link is None:
-            return
-        names = {a.id: a.name for a in self.document.activities}
-        fields = as_tuples(scope_fields(self.document.runbook, self.registry, source, leaving=True))
-        dialog = LinkDialog(link, fields, names, self)
-        if dialog.exec():
-            new = dialog.result_link()
-            if new != link:
-                self.undo_stack.push(commands.ReplaceLink(self.document, link, new))
-
     def _edit_requested(self, kind: str, key: str) -> None:
         if kind == "activity":
             if self.open_invoked(key):
@@ -638,6 +543,18 @@ class MainWindow(QMainWindow):
             self.edit_link(source, target)
         elif kind == "note":
             self.edit_note(int(key))
+
+    def edit_link(self, source: str, target: str) -> None:
+        link = self.document.link(source, target)
+        if link is None:
+            return
+        names = {a.id: a.name for a in self.document.activities}
+        fields = as_tuples(scope_fields(self.document.runbook, self.registry, source, leaving=True))
+        dialog = LinkDialog(link, fields, names, self)
+        if dialog.exec():
+            new = dialog.result_link()
+            if new != link:
+                self.undo_stack.push(commands.ReplaceLink(self.document, link, new))
 
     def open_invoked(self, activity_id: str) -> bool:
         """An activity that invokes a runbook (Invoke Runbook) opens its child in a tab; the child's path
@@ -658,167 +575,6 @@ class MainWindow(QMainWindow):
             return True
         self.open_file(child)
         return True
-
-    def edit_note(self, index: int, text: str | None = None) -> None:
-        """Change a sticky note's text (asked for in a dialog unless given)."""
-        note = self.document.notes[index]
-        if text is None:
-            text, ok = QInputDialog.getMultiLineText(self, "Note", "Text of the note:", note.text)
-            if not ok:
-                return
-        if text != note.text:
-            self.undo_stack.push(commands.ReplaceNote(self.document, index, note,
-                                                      note.model_copy(update={"text": text})))
-
-    def _toggle_snap(self) -> None:
-        self.snap_to_grid = not self.snap_to_grid
-        for tab in self.open_tabs():
-            tab.scene.snap_to_grid = self.snap_to_grid
-
-    def _show_runbook_properties(self) -> None:
-        self.scene.clearSelection()
-        self.inspector.show_runbook()
-        self.docks["properties"].show()
-
-    # -- running -------------------------------------------------------------------------------------
-
-    def _parameters_dialog(self, action: str) -> ParametersDialog | None:
-        """The start parameters' form, filled with the values the tab's last run (or Parameters…) used."""
-        errors = [p for p in self.validator.problems if p.severity == "error"]
-        if errors:
-            QMessageBox.critical(self, "Cannot run", "Fix the runbook's problems first:\n\n"
-                                 + "\n".join(str(p) for p in errors[:10]))
-            return None
-        declared = Engine(self.runner.config, self.registry).start_parameters(self.document.runbook)
-        return ParametersDialog(self.document.runbook.name, declared, self, self.tab.run_parameters, action)
-
-    def run_dialog(self, step: bool = False) -> None:
-        """Ask for the parameters, then run (F5), or run in the tester one instance at a time (F6)."""
-        dialog = self._parameters_dialog("Run")
-        if dialog is not None and dialog.exec():
-            self.tab.run_parameters = dialog.given()
-            self._update_parameters_label()
-            self.run(dialog.values(), step=step)
-
-    def edit_parameters(self) -> None:
-        """Set the start parameters the next run's form begins with, without running."""
-        dialog = self._parameters_dialog("Set")
-        if dialog is not None and dialog.exec():
-            self.tab.run_parameters = dialog.given()
-            self._update_parameters_label()
-
-    def _update_parameters_label(self) -> None:
-        text = parameters_text(self.tab.run_parameters)
-        self.parameters_label.setText(f"Parameters: {text}")
-        self.parameters_label.setToolTip("The start parameters the next run's form begins with; "
-                                         f"change them with {tooltip(self.parameters_action)}")
-
-    def config_path(self) -> str | None:
-        value = self.settings.value("config")
-        return str(value) if value else None
-
-    def choose_config(self) -> None:
-        """Pick the connections config for runs (remembered); cancel to go back to the default."""
-        start = self.config_path() or str(Path.cwd())
-        path, _ = QFileDialog.getOpenFileName(self, "Connections config", start,
-                                              "TOML (*.toml);;All files (*)")
-        self.settings.setValue("config", path or "")
-        where = path or "the default (./interlock.toml, the user config, or the built-in simulated lab)"
-        self.statusBar().showMessage(f"Runs use {where}", 6000)
-
-    def connection_names(self) -> list[str]:
-        """The connections of the config runs use, offered when a `connection` property is edited."""
-        try:
-            config = load_config(self.config_path())
-        except InterlockError:
-            return ["default"]  # a broken config is reported when it is used, not while editing
-        return Connections(config, self.registry.backends).names()
-
-    def show_connections(self) -> ConnectionsDialog:
-        dialog = ConnectionsDialog(lambda: load_config(self.config_path()), self.registry.backends,
-                                   self.choose_config, self)
-        dialog.show()
-        self.connections_dialog = dialog  # kept, so it is not collected while open (and for tests)
-        return dialog
-
-    def _schedules_file(self) -> Path:
-        from engine.schedule.schedules import find_schedules
-
-        config_path = self.config_path()
-        return find_schedules(None, Path(config_path) if config_path else load_config(None).source)
-
-    def run(self, parameters: dict[str, object], step: bool = False) -> bool:
-        self.tester.reset()
-        self.tester.step_mode = step
-        try:
-            if not self.runner.config_fixed:  # read at each run, so edits to the file are picked up
-                self.runner.config = load_config(self.config_path())
-            self.runner.start(parameters, self.tester)
-        except InterlockError as exc:
-            QMessageBox.critical(self, "Cannot run", str(exc))
-            return False
-        return True
-
-    def _update_run_actions(self) -> None:
-        running = self.runner.running
-        self.run_action.setEnabled(not running)
-        self.tester_action.setEnabled(not running)
-        self.stop_action.setEnabled(running)
-
-    def _run_started(self, tab: RunbookTab, job_id: str) -> None:
-        if tab is self.tab:
-            self.docks["log"].show()
-            self.docks["log"].raise_()
-            self._update_run_actions()
-        self.statusBar().showMessage(f"Running {tab.document.runbook.name}: job {job_id}…")
-
-    def open_history_job(self, job_id: str) -> bool:
-        """Paint a past job onto the canvas (opening its runbook file first if another is open)."""
-        try:
-            with open_history() as store:
-                stored = store.job(job_id)
-            path = stored.summary.path
-            if path and (self.path is None or Path(path).resolve() != self.path):
-                if not Path(path).is_file():
-                    raise InterlockError(f"the runbook of job {job_id} is no longer at {path}")
-                if not self.open_file(path):
-                    return False
-            self.runner.show_stored(stored)
-        except InterlockError as exc:
-            QMessageBox.critical(self, "Cannot open the job", str(exc))
-            return False
-        self.statusBar().showMessage(f"Showing job {stored.summary.job_id} ({stored.summary.status}); "
-                                     f"Clear Run State (Ctrl+Shift+R) to go back to editing", 10000)
-        return True
-
-    def toggle_breakpoint(self) -> None:
-        for activity_id in self.scene.selected_activity_ids():
-            on = self.tester.toggle_breakpoint(activity_id)
-            self.scene.activity_items[activity_id].set_breakpoint(on)
-
-    def _paused(self, tab: RunbookTab, point: object) -> None:
-        """The job waits before an instance: show its tab, where it waits and with which inputs."""
-        self.tabs.setCurrentWidget(tab)
-        name, number = getattr(point, "name", ""), getattr(point, "instance", 0)
-        self.statusBar().showMessage(f"Paused before {name} [{number}]: Step (F10) or Continue (F8)")
-        tab.instances_panel.show_paused(point)
-        self.docks["instances"].show()
-        self.docks["instances"].raise_()
-
-    def _show_instances(self, activity_id: str) -> None:
-        """The selected activity's instances in the current (or last) run."""
-        if self.runner.counts is None or not self.document.has_activity(activity_id):
-            return
-        events = self.runner.finished_instances.get(activity_id, [])
-        self.instances_panel.show_instances(self.document.activity(activity_id).name, events)
-
-    def _run_finished(self, tab: RunbookTab, result: object) -> None:
-        self.history_panel.refresh()
-        if tab is self.tab:
-            self._update_run_actions()
-        status = getattr(result, "status", "?")
-        self.statusBar().showMessage(f"{tab.document.runbook.name}: job {getattr(result, 'job_id', '')} "
-                                     f"ended: {status}", 10000)
 
     # -- selection and problems ----------------------------------------------------------------------
 
