@@ -224,15 +224,26 @@ class MainWindow(EditingMixin, RunningMixin, QMainWindow):
         return self.confirm_discard(tab)
 
     def _drop_tab(self, tab: RunbookTab) -> None:
+        """Take a tab out of the window; its objects go once its job (if any) has ended, since the
+        job's last events still reach them."""
         tab.scene.selectionChanged.disconnect(self._selection_changed)
-        tab.shutdown()
         self.undo_group.removeStack(tab.undo_stack)
-        for key, attribute in TAB_PANELS.items():
-            panel = getattr(tab, attribute)
-            self.stacks[key].removeWidget(panel)
-            panel.deleteLater()
         self.tabs.removeTab(self.tabs.indexOf(tab))
-        tab.deleteLater()
+        panels = [getattr(tab, attribute) for attribute in TAB_PANELS.values()]
+        for key, panel in zip(TAB_PANELS, panels, strict=True):
+            self.stacks[key].removeWidget(panel)
+
+        def destroy() -> None:
+            tab.shutdown()
+            for panel in panels:
+                panel.deleteLater()
+            tab.deleteLater()
+
+        if tab.runner.running:
+            tab.runner.finished.connect(lambda _result: destroy())
+            tab.runner.stop()
+        else:
+            destroy()
 
     # -- menus ---------------------------------------------------------------------------------------
 
@@ -424,6 +435,10 @@ class MainWindow(EditingMixin, RunningMixin, QMainWindow):
         return self._write(Path(path))
 
     def _write(self, path: Path) -> bool:
+        other = self.tab_of(path)
+        if other is not None and other is not self.tab:
+            QMessageBox.critical(self, "Cannot save", f"{path} is open in another tab: close that tab first")
+            return False
         try:
             save_runbook(self.document.runbook, path)  # the engine's serializer: byte-stable
         except OSError as exc:

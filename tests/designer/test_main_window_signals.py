@@ -11,6 +11,7 @@ from pathlib import Path
 from gestures import view_point, window  # noqa: F401 - window is a fixture
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
+from test_run_view import on_lab, qloop, run_to_end  # noqa: F401 - qloop is a fixture
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "resources" / "examples" / "vm-checkpoint.json"
@@ -52,3 +53,12 @@ def test_no_signal_is_declared_with_a_python_container():
                  for path in sorted((ROOT / "designer").rglob("*.py"))
                  for line, arg in signal_arguments(path) if arg in CONVERTED]
     assert offenders == [], "declare these with object: " + "; ".join(offenders)
+
+
+def test_opening_and_running_the_seed_prints_no_conversion_error(window, qloop, make_lab, capfd):
+    on_lab(window, make_lab)
+    result = run_to_end(window, qloop, {"Batch Number": "1"})
+    assert result.status == "success"
+    for activity_id in list(window.scene.activity_items):
+        window.scene.select_only([activity_id])  # properties, published data and instances shown
+    assert "_pythonToCppCopy" not in capfd.readouterr().err

@@ -4,6 +4,7 @@ Runbook activity opens its child with one double-click."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 from pathlib import Path
@@ -12,6 +13,7 @@ from gestures import view_point, window  # noqa: F401 - window is a fixture
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
+from test_run_view import on_lab, qloop  # noqa: F401 - qloop is a fixture
 
 SEED = Path(__file__).resolve().parents[2] / "resources" / "examples" / "vm-checkpoint.json"
 
@@ -130,3 +132,28 @@ def test_an_invoked_runbook_that_is_missing_is_explained(window, tmp_path):
     window.scene.edit_requested.emit("activity", "invoke")
     assert window.tabs.count() == 1
     assert '"Run the child"' in window.asked[-1] and str(tmp_path / "gone.json") in window.asked[-1]
+
+
+def test_saving_over_a_file_open_in_another_tab_is_refused(window, tmp_path):
+    first, _ = two_open(window, tmp_path)
+    before = first.read_bytes()
+    assert not window._write(first)  # the Other tab may not overwrite the seed's open file
+    assert "open in another tab" in window.asked[-1] and first.read_bytes() == before
+
+
+def test_closing_a_tab_whose_job_runs_stops_the_job(window, qloop, make_lab, monkeypatch):
+    on_lab(window, make_lab, time_scale=1.0)  # slow enough to be running when the tab closes
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    tab = window.tab
+
+    async def go():
+        done = asyncio.get_running_loop().create_future()
+        tab.runner.finished.connect(lambda result: done.done() or done.set_result(result))
+        assert window.run({"Batch Number": "1"})
+        await asyncio.sleep(0.2)
+        assert window.close_tab(tab)
+        return await asyncio.wait_for(done, 30)
+
+    result = qloop.run_until_complete(go())
+    assert result.status == "cancelled"
+    assert window.tabs.count() == 1 and window.tab is not tab
