@@ -18,7 +18,7 @@ from . import clipboard, commands
 from .canvas.scene import RunbookScene
 from .canvas.view import RunbookView
 from .inspector import Inspector
-from .layout import layered_positions
+from .layout import layout_moves
 from .runbook_tab import RunbookTab
 
 
@@ -103,12 +103,10 @@ class EditingMixin:
             self.paste(clipboard.fragment(self.document, ids, self.scene.selected_note_indices()))
 
     def auto_layout(self) -> None:
-        positions = layered_positions(self.document.runbook)
-        moves = {a.id: (a.at, positions[a.id]) for a in self.document.activities if positions[a.id] != a.at}
-        if moves:
-            self.undo_stack.push(commands.MoveItems(self.document, moves, {}))
-            self.undo_stack.command(self.undo_stack.count() - 1).setText("Auto-layout")
-            self.view.fit_all()
+        moves, note_moves = layout_moves(self.document)
+        if moves or note_moves:
+            self.undo_stack.push(commands.AutoLayout(self.document, moves, note_moves))
+            self.view.show_runbook()  # readable, as a runbook opens: never fitted below 75 %
 
     def edit_note(self, index: int, text: str | None = None) -> None:
         """Change a sticky note's text (asked for in a dialog unless given)."""

@@ -87,12 +87,14 @@ def _state(act: ActivityCounts) -> Text:
 class PlainProgress:
     """One line per event, for logs and pipes."""
 
-    def __init__(self, stream: IO[str], subject_fields: dict[str, str] | None = None) -> None:
+    def __init__(self, stream: IO[str], subject_fields: dict[str, str] | None = None,
+                 names: Mapping[str, str] | None = None) -> None:
         self.stream = stream
         self.subject_fields = subject_fields or {}
+        self.names = names or {}  # activity id -> name: links read "link Get VMs -> Stop VM"
 
     def __call__(self, event: Event) -> None:
-        line = plain_line(event, self.subject_fields)
+        line = plain_line(event, self.subject_fields, self.names)
         if line:
             self.stream.write(line + "\n")
             self.stream.flush()

@@ -66,7 +66,8 @@ def run(args: argparse.Namespace) -> int:
     live = sys.stderr.isatty() and not (args.events and sys.stdout.isatty())
     subject_fields = engine.subject_fields(runbook)
     table = LiveProgress(ProgressCounts(runbook, junctions, subject_fields), err) if live else None
-    sinks: list[EventSink] = [store.record, table or PlainProgress(sys.stderr, subject_fields)]
+    sinks: list[EventSink] = [store.record, table or PlainProgress(
+        sys.stderr, subject_fields, {a.id: a.name for a in runbook.activities})]
     if args.events:
         sinks.append(_write_event)
     try:

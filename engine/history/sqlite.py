@@ -18,8 +18,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable
-from contextlib import suppress
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -86,6 +86,18 @@ _MIGRATIONS: dict[int, list[str]] = {
 }
 
 
+@contextmanager
+def _immediate(db: sqlite3.Connection) -> Iterator[None]:
+    """One transaction that takes the write lock up front, so two writers wait rather than fail."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+
+
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
@@ -149,8 +161,7 @@ class SQLiteHistory(RunHistory):
         return db
 
     def _migrate(self, db: sqlite3.Connection) -> None:
-        db.execute("BEGIN IMMEDIATE")  # two processes opening a new file must not both create it
-        try:
+        with _immediate(db):  # two processes opening a new file must not both create it
             db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
             row = db.execute("SELECT MAX(version) FROM schema_version").fetchone()
             current = row[0] or 0
@@ -161,10 +172,6 @@ class SQLiteHistory(RunHistory):
                 for statement in _MIGRATIONS[version]:
                     db.execute(statement)
                 db.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
 
     def _mark_interrupted(self, db: sqlite3.Connection) -> None:
         """Running jobs of this host whose owner process is gone end `interrupted`, at the time of
@@ -175,17 +182,12 @@ class SQLiteHistory(RunHistory):
                 if pid is not None and started is not None and is_gone(Owner(host, pid, started))]
         if not gone:
             return
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with _immediate(db):
             for job_id in gone:
                 db.execute(
                     "UPDATE jobs SET status = 'interrupted', finished_at = COALESCE("
                     " (SELECT MAX(at) FROM events WHERE job_id = :job), started_at)"
                     " WHERE job_id = :job AND status = 'running'", {"job": job_id})
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
 
     def schema_version(self) -> int:
         return self._db.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]
@@ -252,38 +254,38 @@ class SQLiteHistory(RunHistory):
                     self._jobs[:0], self._instances[:0], self._events[:0] = jobs, instances, events
                 raise
 
-    def _write(self, jobs: list[tuple[str, tuple[Any, ...]]], instances: list[tuple[Any, ...]],
-               events: list[tuple[Any, ...]]) -> None:
+    @contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        """The database in one immediate transaction; a database error is a HistoryError."""
         try:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                # Job rows first: an instance or event may belong to a job started in this batch.
-                for op, values in jobs:
-                    if op == "start":
-                        self._db.execute(
-                            "INSERT INTO jobs (job_id, runbook, path, parameters, started_at, owner_host,"
-                            " owner_pid, owner_started) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-                            " ON CONFLICT (job_id) DO UPDATE SET runbook = excluded.runbook,"
-                            " path = excluded.path, parameters = excluded.parameters,"
-                            " started_at = excluded.started_at, owner_host = excluded.owner_host,"
-                            " owner_pid = excluded.owner_pid, owner_started = excluded.owner_started",
-                            values)
-                    else:
-                        self._db.execute("UPDATE jobs SET status = ?, finished_at = ? WHERE job_id = ?",
-                                         values)
-                self._db.executemany(
-                    "INSERT OR REPLACE INTO instances (job_id, activity, instance, name, status,"
-                    " started_at, finished_at, duration_s, attempts, error, rows)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", instances)
-                self._db.executemany(
-                    "INSERT OR REPLACE INTO events (job_id, seq, kind, at, json) VALUES (?, ?, ?, ?, ?)",
-                    events)
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+            with _immediate(self._db):
+                yield self._db
         except sqlite3.Error as exc:
             raise HistoryError(f"{self.path}: cannot write the run history: {exc}") from None
+
+    def _write(self, jobs: list[tuple[str, tuple[Any, ...]]], instances: list[tuple[Any, ...]],
+               events: list[tuple[Any, ...]]) -> None:
+        with self._writing() as db:
+            # Job rows first: an instance or event may belong to a job started in this batch.
+            for op, values in jobs:
+                if op == "start":
+                    db.execute(
+                        "INSERT INTO jobs (job_id, runbook, path, parameters, started_at, owner_host,"
+                        " owner_pid, owner_started) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                        " ON CONFLICT (job_id) DO UPDATE SET runbook = excluded.runbook,"
+                        " path = excluded.path, parameters = excluded.parameters,"
+                        " started_at = excluded.started_at, owner_host = excluded.owner_host,"
+                        " owner_pid = excluded.owner_pid, owner_started = excluded.owner_started",
+                        values)
+                else:
+                    db.execute("UPDATE jobs SET status = ?, finished_at = ? WHERE job_id = ?", values)
+            db.executemany(
+                "INSERT OR REPLACE INTO instances (job_id, activity, instance, name, status,"
+                " started_at, finished_at, duration_s, attempts, error, rows)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", instances)
+            db.executemany(
+                "INSERT OR REPLACE INTO events (job_id, seq, kind, at, json) VALUES (?, ?, ?, ?, ?)",
+                events)
 
     def save_result(self, result: JobResult) -> None:
         """Store the final job result document (flushing buffered events first)."""
@@ -296,37 +298,25 @@ class SQLiteHistory(RunHistory):
             raise HistoryError(f"{self.path}: job {result.job_id}: its result document cannot be stored "
                                f"({type(exc).__name__}: {exc}); its status and events are") from None
         self.flush()
-        with self._write_lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-                try:
-                    self._db.execute(
-                        "INSERT INTO jobs (job_id, runbook, parameters, status, started_at, finished_at,"
-                        " result) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (job_id) DO UPDATE SET"
-                        " runbook = excluded.runbook, parameters = excluded.parameters,"
-                        " status = excluded.status, started_at = excluded.started_at,"
-                        " finished_at = excluded.finished_at, result = excluded.result",
-                        (result.job_id, result.runbook, _dumps(document["parameters"]), result.status,
-                         result.started_at, result.finished_at, stored))
-                    self._add_missing_instances(result)
-                    self._db.execute("COMMIT")
-                except BaseException:
-                    self._db.execute("ROLLBACK")
-                    raise
-            except sqlite3.Error as exc:
-                raise HistoryError(f"{self.path}: cannot write the run history: {exc}") from None
+        with self._write_lock, self._writing() as db:
+            db.execute(
+                "INSERT INTO jobs (job_id, runbook, parameters, status, started_at, finished_at,"
+                " result) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (job_id) DO UPDATE SET"
+                " runbook = excluded.runbook, parameters = excluded.parameters,"
+                " status = excluded.status, started_at = excluded.started_at,"
+                " finished_at = excluded.finished_at, result = excluded.result",
+                (result.job_id, result.runbook, _dumps(document["parameters"]), result.status,
+                 result.started_at, result.finished_at, stored))
+            self._add_missing_instances(result)
 
     def _save_status(self, result: JobResult) -> None:
         self.flush()
-        with self._write_lock:
-            try:
-                self._db.execute(
-                    "INSERT INTO jobs (job_id, runbook, status, started_at, finished_at)"
-                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (job_id) DO UPDATE SET status = excluded.status,"
-                    " finished_at = excluded.finished_at",
-                    (result.job_id, result.runbook, result.status, result.started_at, result.finished_at))
-            except sqlite3.Error as exc:
-                raise HistoryError(f"{self.path}: cannot write the run history: {exc}") from None
+        with self._write_lock, self._writing() as db:
+            db.execute(
+                "INSERT INTO jobs (job_id, runbook, status, started_at, finished_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (job_id) DO UPDATE SET status = excluded.status,"
+                " finished_at = excluded.finished_at",
+                (result.job_id, result.runbook, result.status, result.started_at, result.finished_at))
 
     def _add_missing_instances(self, result: JobResult) -> None:
         # A result saved without its events (e.g. a job run through the Python API with no sink)

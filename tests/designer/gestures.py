@@ -3,6 +3,7 @@ on it (drops from the palette, links dragged from a handle, picks from a subscri
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -119,3 +120,14 @@ def on_screen(window: MainWindow) -> QImage:
 def repainted(window: MainWindow) -> QImage:
     """The canvas painted afresh: what on_screen() must equal when nothing is left half drawn."""
     return window.view.viewport().grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+
+
+SEED = Path(__file__).resolve().parents[2] / "resources" / "examples" / "vm-checkpoint.json"
+
+
+def opened_copy(window: MainWindow, tmp_path: Path) -> Path:
+    """The seed runbook copied to tmp_path and opened, so a test may save it."""
+    path = tmp_path / "vm-checkpoint.json"
+    shutil.copyfile(SEED, path)
+    assert window.open_file(path)
+    return path

@@ -4,11 +4,10 @@ and saving files, auto-layout, exporting a picture, and the PySide6 reference-co
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from pathlib import Path
 
-from gestures import drag_link, drop, window  # noqa: F401 - window is a fixture
+from gestures import drag_link, drop, opened_copy, window  # noqa: F401 - window is a fixture
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QImage, QKeySequence
 from PySide6.QtWidgets import QApplication
@@ -18,13 +17,6 @@ from designer.export import MARGIN, PNG_SCALE, render_image
 from engine.format.fileio import load_runbook
 
 SEED = Path(__file__).resolve().parents[2] / "resources" / "examples" / "vm-checkpoint.json"
-
-
-def opened_copy(window, tmp_path: Path) -> Path:
-    path = tmp_path / "vm-checkpoint.json"
-    shutil.copyfile(SEED, path)
-    assert window.open_file(path)
-    return path
 
 
 def test_open_then_save_unchanged_gives_the_same_bytes(window, tmp_path):

@@ -3,19 +3,11 @@ moves what was dragged and snaps only that, as one undoable step."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-from gestures import click_item, drag_item, window  # noqa: F401 - window is a fixture
+from gestures import click_item, drag_item, opened_copy, window  # noqa: F401 - window is a fixture
 
 SEED = Path(__file__).resolve().parents[2] / "resources" / "examples" / "vm-checkpoint.json"
-
-
-def opened_copy(window, tmp_path: Path) -> Path:
-    path = tmp_path / "vm-checkpoint.json"
-    shutil.copyfile(SEED, path)
-    assert window.open_file(path)
-    return path
 
 
 def test_clicking_each_activity_moves_nothing_and_saves_the_same_bytes(window, tmp_path):

@@ -147,6 +147,8 @@ def test_run_json_prints_exactly_the_result_document(capsys: pytest.CaptureFixtu
     assert sorted(r["result"] for r in result.rows("check")) == [False, False, True]
     # Progress and the summary went to stderr.
     assert "Items: success" in err and "Is B: 3 success" in err
+    # Plain progress names links by their activities' names, as a person reads them.
+    assert "link Split Items -> Is B: 3 passed, 0 filtered" in err
 
 
 def test_a_run_is_recorded_and_shown_by_prefix(capsys: pytest.CaptureFixture[str], items: Path,
