@@ -18,7 +18,7 @@ from ..errors import Problem
 from ..limits import beyond_limits
 from .graph import CompiledGraph, compiled_for
 from .model import FORMAT, FORMAT_PREFIX, FORMAT_VERSION, Activity, DataCondition, Link, Runbook
-from .templates import Reference, has_template, join_key, references_in, templates_in
+from .templates import Reference, Template, has_template, join_key, references_in, templates_in
 
 COMMON_FIELDS = ("@name", "@type", "@status", "@started_at", "@finished_at", "@duration_s", "@error",
                  "@attempts")
@@ -279,7 +279,8 @@ def _check_activity(activity: Activity, compiled: CompiledGraph, registry: Regis
             _, found = model_problems(kind.Properties, activity.properties, file=file,
                                       activity=activity.id, prefix=("properties",), tolerate_templates=True)
             problems += found
-    problems += _syntax_problems(activity.properties, "properties", file, activity=activity.id)
+    templates = list(templates_in(activity.properties))  # one walk serves syntax and references
+    problems += _template_problems(templates, "properties", file, activity=activity.id)
     for key, condition in _loop_conditions(activity):
         problems += _syntax_problems(condition.value, f"{key}.value", file, activity=activity.id)
     if compiled.cycle or activity.id not in compiled.index:
@@ -292,7 +293,7 @@ def _check_activity(activity: Activity, compiled: CompiledGraph, registry: Regis
                                     f'junction (its predecessors: {", ".join(preds) or "none"})',
                                     file=file, activity=activity.id, key="properties.republish"))
     scope = compiled.scope_in[compiled.index[activity.id]]
-    for key, ref in references_in(activity.properties):
+    for key, ref in ((key, ref) for key, template in templates for ref in template.references):
         problems += _check_reference(ref, scope.may, scope.must, compiled, file, registry,
                                      activity=activity.id, key=join_key("properties", key))
     own = compiled.bit(activity.id)  # loop conditions see this activity's own data too
@@ -323,8 +324,13 @@ def _data_conditions(groups: Iterable[tuple[str, list[Any]]]) -> Iterator[tuple[
 def _syntax_problems(value: Any, prefix: str, file: str, **where: Any) -> list[Problem]:
     """A malformed `{{...}}` anywhere in the value: reported whatever else is wrong (a cycle, a
     missing activity), as it is a mistake of this text alone."""
+    return _template_problems(templates_in(value), prefix, file, **where)
+
+
+def _template_problems(templates: Iterable[tuple[str, Template]], prefix: str, file: str,
+                       **where: Any) -> list[Problem]:
     return [Problem(error, file=file, key=join_key(prefix, key), **where)
-            for key, template in templates_in(value) for error in template.errors]
+            for key, template in templates for error in template.errors]
 
 
 def _check_link(link: Link, compiled: CompiledGraph, registry: Registry, file: str) -> list[Problem]:
