@@ -6,6 +6,7 @@ command."""
 from __future__ import annotations
 
 import html
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,7 @@ from .links.summary import link_summary
 from .properties.form import PropertyForm
 from .properties.published import PublishedDataView
 from .run_behaviour import RunBehaviourForm
-from .scope import as_tuples, scope_fields
+from .scope import as_tuples, global_fields, scope_fields
 
 
 def schedules_text(runbook_path: str | None, schedules_file: Path | None) -> str:
@@ -96,6 +97,8 @@ class Inspector(QWidget):
         self.activity_id: str | None = None
         self.link_key: LinkKey | None = None
         self.schedules_file: Path | None = None  # the schedules file runs use (the main window sets it)
+        # The config's variables, offered by the subscription picker (the main window sets the source).
+        self.variables: Callable[[], Mapping[str, Any]] = dict
         self.pages = QStackedWidget()
         self.pages.addWidget(self._runbook_page())
         self.pages.addWidget(self._activity_page())
@@ -239,6 +242,7 @@ class Inspector(QWidget):
         self.id_label.setText(activity.id)
         self.description_edit.set_quietly(activity.description)
         scope = scope_fields(self.document.runbook, self.registry, activity.id)
+        scope += global_fields(self.variables())  # job data and variables: every activity may read them
         if kind is not None and kind.kind == "junction":
             predecessors = [(lk.from_, names.get(lk.from_, lk.from_)) for lk in self.document.links
                             if lk.to == activity.id]

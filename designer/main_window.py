@@ -379,6 +379,7 @@ class MainWindow(EditingMixin, RunningMixin, QMainWindow):
     def new_runbook(self) -> RunbookTab:
         """A new, empty runbook in a new tab."""
         tab = RunbookTab(self.registry, self.undo_group, self.connection_names)
+        tab.inspector.variables = self.config_variables
         return self._add_tab(tab)
 
     def open_dialog(self) -> None:

@@ -106,6 +106,14 @@ class RunningMixin:
             return ["default"]  # a broken config is reported when it is used, not while editing
         return Connections(config, self.registry.backends).names()
 
+    def config_variables(self) -> dict[str, Any]:
+        """The global variables of the config runs use, offered by the subscription picker."""
+        try:
+            config = load_config(self.config_path())
+        except InterlockError:
+            return {}  # a broken config is reported when it is used, not while editing
+        return dict(getattr(config, "variables", {}))  # getattr: until Config.variables lands (issue 16)
+
     def show_connections(self) -> ConnectionsDialog:
         dialog = ConnectionsDialog(lambda: load_config(self.config_path()), self.registry.backends,
                                    self.choose_config, self)

@@ -1,6 +1,7 @@
 """The subscription picker: the published data a property may subscribe to, one group per ancestor
-activity, each field with its title, name, type and description, and a search box that filters as you
-type. The "{…}" button beside a property opens it; Return or a double-click inserts the field."""
+activity, then the job data and the config's variables, each field with its title, name, type and
+description, and a search box that filters as you type. The "{…}" button beside a property opens it;
+Return or a double-click inserts the field."""
 
 from __future__ import annotations
 
@@ -76,7 +77,8 @@ class ScopePicker(QFrame):
         super().__init__(parent, Qt.WindowType.Popup)
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.search = QLineEdit(self)
-        self.search.setPlaceholderText("Search published data: title, field, type or description")
+        self.search.setPlaceholderText("Search published data, job data and variables: title, field, type or "
+                                       "description")
         self.search.setClearButtonEnabled(True)
         self.tree = field_tree(self)
         # As in Orchestrator, the common data (@status, @error, ...) of every activity shows on request.
@@ -186,7 +188,8 @@ class ScopeButton(QToolButton):
         self.picker = ScopePicker(scope, self)
         self.picker.picked.connect(pick)
         self.setEnabled(bool(scope))
-        self.setToolTip("Subscribe to published data of an earlier activity (Ctrl+Space)")
+        self.setToolTip("Subscribe to published data of an earlier activity, job data or a variable "
+                        "(Ctrl+Space)")
         self.clicked.connect(lambda: self.picker.popup(self.mapToGlobal(QPoint(0, self.height()))))
         # From the keyboard: Ctrl+Space anywhere in the field (or table) the button belongs to.
         shortcut = QShortcut(QKeySequence("Ctrl+Space"), parent)
