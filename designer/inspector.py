@@ -36,6 +36,7 @@ from engine.schedule.schedules import load_schedules
 from .canvas import style
 from .links.editor import JunctionEditor
 from .links.summary import link_summary
+from .placeholders import PLACEHOLDER_TYPE
 from .properties.form import PropertyForm
 from .properties.published import PublishedDataView
 from .run_behaviour import RunBehaviourForm
@@ -243,7 +244,10 @@ class Inspector(QWidget):
         self.description_edit.set_quietly(activity.description)
         scope = scope_fields(self.document.runbook, self.registry, activity.id)
         scope += global_fields(self.variables())  # job data and variables: every activity may read them
-        if kind is not None and kind.kind == "junction":
+        if activity.type == PLACEHOLDER_TYPE:  # an import's placeholder: its settings, read-only
+            self.property_form.show_placeholder(dict(activity.properties))
+            self.property_stack.setCurrentIndex(0)
+        elif kind is not None and kind.kind == "junction":
             predecessors = [(lk.from_, names.get(lk.from_, lk.from_)) for lk in self.document.links
                             if lk.to == activity.id]
             self.junction_editor.set_junction(dict(activity.properties), predecessors)

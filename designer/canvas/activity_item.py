@@ -1,5 +1,6 @@
 """An activity on the canvas: a box with its icon, name and type, an output handle to drag links
-from, and markers for validation problems. Painted by level of detail; no widgets inside."""
+from, and markers for validation problems. Painted by level of detail; no widgets inside. A placeholder
+of an Orchestrator import is hatched, with its original type under its name."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import html
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import (
     QGraphicsItem,
     QGraphicsObject,
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
     QStyleOptionGraphicsItem,
 )
 
+from ..placeholders import replace_hint
 from . import names, style
 from .markers import ProblemMarkers, paint_marker
 
@@ -38,6 +40,7 @@ class ActivityItem(ProblemMarkers, QGraphicsObject):
         self.color = "#5b7fa6"
         self.enabled = True
         self.junction = False
+        self.placeholder: str | None = None  # the Orchestrator type a placeholder stands for
         self.errors: list[str] = []
         self.warnings: list[str] = []
         self.overlay: dict[str, Any] = {}  # run state painted on top (the run view sets it)
@@ -52,9 +55,9 @@ class ActivityItem(ProblemMarkers, QGraphicsObject):
     # -- model -------------------------------------------------------------------------------------
 
     def set_info(self, *, name: str, type_label: str, icon: str, color: str, enabled: bool,
-                 junction: bool, description: str = "") -> None:
+                 junction: bool, description: str = "", placeholder: str | None = None) -> None:
         self.name, self.type_label, self.icon, self.color = name, type_label, icon, color
-        self.description = description
+        self.description, self.placeholder = description, placeholder
         self.enabled, self.junction = enabled, junction
         self._refresh_tooltip()
         self.update()
@@ -69,6 +72,9 @@ class ActivityItem(ProblemMarkers, QGraphicsObject):
                  text(self.type_label)]
         if self.description:
             lines.append(f"<i>{text(self.description)}</i>")
+        if self.placeholder is not None:
+            lines.append(f"<span style='color:{style.PLACEHOLDER_HATCH.name()}'>"
+                         f"{text(replace_hint(self.placeholder))}</span>")
         lines += [f"<span style='color:#d64545'>✖ {text(m)}</span>" for m in self.errors]
         lines += [f"<span style='color:#b07d00'>⚠ {text(m)}</span>" for m in self.warnings]
         self.setToolTip("<br>".join(lines))
@@ -116,11 +122,13 @@ class ActivityItem(ProblemMarkers, QGraphicsObject):
             painter.setPen(pen)
             painter.setBrush(color if self.enabled else style.MUTED)
             painter.drawRect(box)
+            self._paint_hatch(painter, box, 0)
             return
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(pen)
         painter.setBrush(style.NODE_FILL if self.enabled else QColor("#eef0f2"))
         painter.drawRoundedRect(box, 6, 6)
+        self._paint_hatch(painter, box, 6)
         band = QRectF(0, 0, BAND_WIDTH, style.NODE_HEIGHT)
         path = QPainterPath()
         path.addRoundedRect(band, 6, 6)
@@ -147,7 +155,19 @@ class ActivityItem(ProblemMarkers, QGraphicsObject):
         return list(names.name_lines(self.name, TEXT_WIDTH)[1])
 
     def subtitle(self) -> str:
+        if self.placeholder is not None:  # what it was in Orchestrator says what to replace it with
+            return self.placeholder
         return names.subtitle(self.name, self.type_label)
+
+    def _paint_hatch(self, painter: QPainter, box: QRectF, radius: float) -> None:
+        """A placeholder's body is hatched: at a glance, what an import could not bring over."""
+        if self.placeholder is None:
+            return
+        painter.save()
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QBrush(style.PLACEHOLDER_HATCH, Qt.BrushStyle.BDiagPattern))
+        painter.drawRoundedRect(box, radius, radius)
+        painter.restore()
 
     def _paint_name(self, painter: QPainter) -> None:
         font, lines = names.name_lines(self.name, TEXT_WIDTH)

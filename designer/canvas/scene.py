@@ -12,6 +12,7 @@ from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene, QGraphicsSceneMouseEvent
 
 from designer.links.summary import link_kind, link_summary
+from designer.placeholders import original_type
 from engine.config.registry import Registry
 from engine.errors import Problem
 from engine.format.document import Change, Document
@@ -131,7 +132,8 @@ class RunbookScene(QGraphicsScene):
         item.set_info(name=activity.name, type_label=type_label,
                       icon=kind.icon if kind else "", color=kind.color if kind else "#9aa3ad",
                       enabled=activity.enabled, junction=bool(kind and kind.kind == "junction"),
-                      description=activity.description)
+                      description=activity.description,
+                      placeholder=original_type(activity.type, activity.properties))
         if (item.pos().x(), item.pos().y()) != activity.at:
             item.setPos(QPointF(*activity.at))
         self.update_links_of(activity_id)

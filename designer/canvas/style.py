@@ -41,6 +41,8 @@ STATE_WORDS = {"waiting": ("Waiting", "not started yet"), "running": ("Running",
 JUNCTION_STATES = {"fired": "success", "not reached": "waiting", "blocked": "warning"}
 RUN_COLORS = {**STATE_COLORS, **{name: STATE_COLORS[state] for name, state in JUNCTION_STATES.items()}}
 NOTE_BORDER = QColor("#e5d56f")
+# An imported Orchestrator activity with no Interlock counterpart (a placeholder) is hatched in this colour.
+PLACEHOLDER_HATCH = QColor("#c98a1b")
 
 
 @lru_cache(maxsize=1)

@@ -3,7 +3,7 @@
 The form edits the activity's stored properties dict, not a validated model: the engine validates the
 runbook live elsewhere, and a half-typed value must be allowed to exist. A key the file does not have
 shows the model's default, greyed, and is written only once the user edits that field, so opening an
-activity never rewrites it.
+activity never rewrites it. A placeholder of an Orchestrator import shows its original settings, read-only.
 """
 
 from __future__ import annotations
@@ -30,10 +30,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from designer.placeholders import PLACEHOLDER_TYPE, original_type, replace_hint
 from designer.subscriptions import ScopeField, reference_text, shown_text
 from engine.fielddocs import field_doc
 
 from .picker import ScopeButton
+from .settings_view import settings_tree
 from .tables import MISSING, EditTable, Kind, Naming, fits, kind_of, text_of, value_of
 
 Commit = Callable[[Any], None]  # the field's new value, or MISSING to remove the key
@@ -62,6 +64,7 @@ class PropertyForm(QWidget):
         # Field name -> its editor (a _ScalarField or an EditTable) and its label, for the panel and tests.
         self.editors: dict[str, QWidget] = {}
         self.labels: dict[str, QLabel] = {}
+        self.placeholder_label: QLabel | None = None  # what a shown placeholder stands for
         # Field name -> where its completions come from when the form is built (the configured
         # connection names for `connection`); the field stays free text, so a name can be typed first.
         self.suggestions: dict[str, Callable[[], list[str]]] = {}
@@ -104,6 +107,33 @@ class PropertyForm(QWidget):
         body.show()  # otherwise shown on a queued call: the form would be blank for one event loop turn
         self._body = body
 
+    def show_placeholder(self, properties: dict[str, Any]) -> None:
+        """A placeholder of an Orchestrator import: what it was and its original settings, read-only
+        (it is there to be replaced by an Interlock activity, not edited)."""
+        self.clear()
+        body = QWidget(self)
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(4, 6, 4, 6)
+        original = original_type(PLACEHOLDER_TYPE, properties) or PLACEHOLDER_TYPE
+        guid = properties.get("type_guid")
+        self.placeholder_label = QLabel(replace_hint(original) + (f"\nOrchestrator type GUID: {guid}"
+                                                                  if guid else ""), body)
+        self.placeholder_label.setWordWrap(True)
+        layout.addWidget(self.placeholder_label)
+        layout.addWidget(QLabel("<b>Original settings</b> (read-only)", body))
+        tree = settings_tree(properties.get("settings", {}), body)
+        tree.setObjectName("placeholder-settings")
+        layout.addWidget(tree, 1)
+        publishes = properties.get("publishes")
+        if isinstance(publishes, list) and publishes:
+            fields = ", ".join(map(str, publishes))
+            shown = QLabel(f"Publishes (what other activities subscribe to): {fields}", body)
+            shown.setWordWrap(True)
+            layout.addWidget(shown)
+        self._layout.addWidget(body)
+        body.show()
+        self._body = body
+
     def clear(self) -> None:
         """Empty the form."""
         if self._body is not None:
@@ -113,7 +143,7 @@ class PropertyForm(QWidget):
             self._body.deleteLater()
             self._body = None
         self._model, self._values, self._scope, self._names = None, {}, [], {}
-        self.editors, self.labels = {}, {}
+        self.editors, self.labels, self.placeholder_label = {}, {}, None
 
     def values(self) -> dict[str, Any]:
         """The properties as edited so far."""
