@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from functools import cache
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
@@ -30,8 +31,16 @@ def _stdout_console() -> Console:
 def validate(args: argparse.Namespace) -> int:
     registry = Registry.from_entry_points()
     invalid = 0
+
+    @cache
+    def variables() -> tuple[list[str], str]:  # the config is read once, and only if a runbook needs it
+        from ..config.settings import CONFIG_NAME, load_config
+
+        config = load_config(args.config)
+        return list(config.variables), str(config.source) if config.source else CONFIG_NAME
+
     for path in args.runbooks:
-        problems = validate_file(path, registry)
+        problems = validate_file(path, registry, variables)
         errors = [p for p in problems if p.severity == "error"]
         for problem in problems:
             print(visible(str(problem) if problem.file else f"{path}: {problem}"), file=sys.stderr)

@@ -33,6 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = sub.add_parser("validate", help="check runbook files (exit 2 when one is invalid)")
     validate.add_argument("runbooks", nargs="+", metavar="RUNBOOK")
+    validate.add_argument("--config", metavar="FILE", help="configuration file whose [variables] the "
+                          "runbooks' {{var.NAME}} are checked against (default: as for run)")
     validate.set_defaults(handler=commands.validate)
 
     runner = sub.add_parser("run", help="run a runbook as a job and record it in the history")

@@ -1,9 +1,10 @@
 """Redaction: the values of the configured secrets, shown `***` wherever they would leave the engine.
 
 A connection names where its secret lives (`password_env = "VAR"`, `token_keyring = "service:user"`,
-any `KEY_env` / `KEY_keyring` key, as `secrets.resolve_secret` reads them). The values behind those
-names are known to the process: the environment variables when a redactor is made, and every secret
-`resolve_secret` has read since (keyring entries included). What the engine hands out — events to
+any `KEY_env` / `KEY_keyring` key, as `secrets.resolve_secret` reads them), and so does a secret global
+variable (`{ env = "VAR" }`, `{ keyring = "service:user" }`). The values behind those names are known to
+the process: the environment variables when a redactor is made, and every secret `resolve_secret` or
+`resolve_variable` has read since (keyring entries included). What the engine hands out — events to
 every subscriber (progress, `--events`, the history, the designer) and the job result — goes through a
 `Redactor`, so a secret that a program printed or a runbook passed on is stored and shown as `***`.
 
@@ -39,13 +40,19 @@ def remember_secret(value: str) -> None:
 
 
 def _secret_options(config: Config | None) -> Iterable[tuple[str, str]]:
-    """(key, value) of every `KEY_env` / `KEY_keyring` option of every connection."""
+    """(key, value) of every `KEY_env` / `KEY_keyring` option of every connection, and of every secret
+    global variable (`{ env = "VAR" }` as ("value_env", "VAR"))."""
     if config is None:
         return
     for connection in config.connections.values():
         for key, value in connection.options().items():
             if key.endswith(SECRET_KEY_SUFFIXES) and isinstance(value, str) and value:
                 yield key, value
+    for variable in config.variables.values():
+        if variable.env:
+            yield "value_env", variable.env
+        elif variable.keyring:
+            yield "value_keyring", variable.keyring
 
 
 def secret_env_names(config: Config | None) -> frozenset[str]:

@@ -3,6 +3,7 @@
 A connection names where its secret lives (`password_env = "VAR"` or `password_keyring =
 "service:user"`); the value is read when the connection is opened and is never logged or stored:
 every value read is remembered for redaction (`redaction`), which shows it `***` in events and results.
+A secret global variable (`{ env = "VAR" }`, `{ keyring = "service:user" }`) is read the same way.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from .redaction import remember_secret
+from .settings import Variable
 
 
 def resolve_secret(options: dict[str, Any], key: str, where: str, *, required: bool = True) -> str | None:
@@ -27,23 +29,38 @@ def _resolve(options: dict[str, Any], key: str, where: str, required: bool) -> s
     if env_name and keyring_entry:
         raise ConfigError(f'{where}: set either "{key}_env" or "{key}_keyring", not both')
     if env_name:
-        value = os.environ.get(str(env_name))
-        if value is None:
-            raise ConfigError(f'{where}: "{key}_env" names the environment variable {env_name}, which is '
-                              f"not set")
-        return value
+        return _from_env(str(env_name), f"{key}_env", where)
     if keyring_entry:
-        return _from_keyring(str(keyring_entry), key, where)
+        return _from_keyring(str(keyring_entry), f"{key}_keyring", where)
     if required:
         raise ConfigError(f'{where}: no {key}: set "{key}_env" (an environment variable) or '
                           f'"{key}_keyring" ("service:user" in the OS keyring)')
     return None
 
 
+def resolve_variable(name: str, variable: Variable) -> str:
+    """A global variable's value; a secret one is read now (and redacted from then on)."""
+    if variable.value is not None:
+        return variable.value
+    if variable.env is not None:
+        value = _from_env(variable.env, "env", f'variable "{name}"')
+    else:
+        value = _from_keyring(str(variable.keyring), "keyring", f'variable "{name}"')
+    remember_secret(value)
+    return value
+
+
+def _from_env(name: str, key: str, where: str) -> str:
+    value = os.environ.get(name)
+    if value is None:
+        raise ConfigError(f'{where}: "{key}" names the environment variable {name}, which is not set')
+    return value
+
+
 def _from_keyring(entry: str, key: str, where: str) -> str:
     service, sep, user = entry.partition(":")
     if not sep or not service or not user:
-        raise ConfigError(f'{where}: "{key}_keyring" must be "service:user" (got {entry!r})')
+        raise ConfigError(f'{where}: "{key}" must be "service:user" (got {entry!r})')
     import keyring  # imported here: finding a keyring back-end is slow and most runs need none
     from keyring.errors import KeyringError
 

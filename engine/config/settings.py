@@ -2,7 +2,8 @@
 
 Looked up as `--config FILE`, else ./interlock.toml, else interlock.toml in the user config dir; with
 none, the defaults below (the `default` connection is the bundled simulated lab). Secrets are never
-read from the file: a connection names an environment variable or a keyring entry instead.
+read from the file: a connection names an environment variable or a keyring entry instead, and so does
+a secret global variable (`[variables]`, DESIGN §6.1).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .. import paths
 from ..errors import ConfigError
@@ -49,13 +50,76 @@ class Connection(BaseModel):
         return dict(self.model_extra or {})
 
 
+class Variable(BaseModel):
+    """A global variable (`{{var.NAME}}`): text written in the file, or a secret read from an environment
+    variable or the OS keyring when a job that uses it starts (config/secrets.resolve_variable)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    value: str | None = None
+    env: str | None = Field(None, min_length=1, description="The environment variable holding the value")
+    keyring: str | None = Field(None, description='"service:user" of the OS keyring entry holding the value')
+
+    @model_validator(mode="before")
+    @classmethod
+    def _text_or_table(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            return {"value": data}
+        if not isinstance(data, dict):
+            raise ValueError(f'a variable is text ("..."), {{ env = "VAR" }} or '
+                             f'{{ keyring = "service:user" }} (got {data!r}: write it as text)')
+        return data
+
+    @field_validator("keyring")
+    @classmethod
+    def _service_and_user(cls, entry: str | None) -> str | None:
+        service, sep, user = (entry or "").partition(":")
+        if entry is not None and not (service and sep and user):
+            raise ValueError(f'must be "service:user" (got {entry!r})')
+        return entry
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Variable:
+        given = [key for key in ("value", "env", "keyring") if getattr(self, key) is not None]
+        if len(given) != 1:
+            raise ValueError("give one of value, env or keyring" if not given else
+                             f"give only one of value, env or keyring (got {' and '.join(given)})")
+        return self
+
+    @property
+    def secret(self) -> bool:
+        """Read from the environment or the keyring: shown `***` wherever it would leave the engine."""
+        return self.value is None
+
+
+def _check_variable_name(name: str) -> str | None:
+    """Why a name cannot be written as `{{var.NAME}}`, or None."""
+    if not name:
+        return "a variable name cannot be empty"
+    if "{" in name or "}" in name:
+        return "a variable name cannot hold braces"
+    if name != name.strip():
+        return "a variable name cannot begin or end with spaces"
+    return None
+
+
 class Config(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     engine: EngineSettings = Field(default_factory=EngineSettings)
     connections: dict[str, Connection] = Field(default_factory=dict)
+    variables: dict[str, Variable] = Field(default_factory=dict)
     # Where the file was read from (None: defaults); relative paths in connections resolve against it.
     source: Path | None = Field(None, exclude=True)
+
+    @field_validator("variables")
+    @classmethod
+    def _referable_names(cls, variables: dict[str, Variable]) -> dict[str, Variable]:
+        for name in variables:
+            why = _check_variable_name(name)
+            if why:
+                raise ValueError(f"{name!r}: {why} (it is written {{{{var.NAME}}}} in runbooks)")
+        return variables
 
     def base_dir(self) -> Path:
         return self.source.parent if self.source else Path.cwd()

@@ -16,6 +16,7 @@ import networkx as nx
 from pydantic import BaseModel
 
 from .model import Activity, Link, Note, Runbook
+from .templates import RESERVED_IDS
 
 ChangeKind = Literal["reset", "meta", "activity_added", "activity_removed", "activity_changed",
                      "link_added", "link_removed", "link_changed", "note_added", "note_removed",
@@ -125,7 +126,7 @@ class Document:
         return [lk for lk in self.runbook.links if activity_id in (lk.from_, lk.to)]
 
     def unique_id(self, name: str, taken: Iterable[str] = ()) -> str:
-        used = {a.id for a in self.runbook.activities} | set(taken)
+        used = {a.id for a in self.runbook.activities} | set(taken) | set(RESERVED_IDS)
         base = slug(name)
         candidate, n = base, 2
         while candidate in used:

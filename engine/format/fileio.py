@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 from ..atomicfile import write_atomically
@@ -11,7 +12,8 @@ from ..gcpolicy import paused_gc
 from .jsonfmt import dumps
 from .jsonread import JsonInputError, loads
 from .model import FORMAT, Runbook
-from .validate import check_document
+from .templates import VAR
+from .validate import check_document, global_references, undefined_variables
 
 
 def _read(path: Path) -> tuple[object | None, list[Problem]]:
@@ -30,15 +32,27 @@ def _read(path: Path) -> tuple[object | None, list[Problem]]:
         return None, [Problem(exc.message, file=file, key=exc.key)]
 
 
-def validate_file(path: str | Path, registry: Registry | None = None) -> list[Problem]:
-    """Every problem of a runbook file, errors and warnings; raises nothing for runbook mistakes."""
+# The global variables a config defines and where to add one (its file), asked only for a runbook
+# that reads a variable (so a runbook without any is validated without a config).
+DefinedVariables = Callable[[], tuple[Collection[str], str]]
+
+
+def validate_file(path: str | Path, registry: Registry | None = None,
+                  variables: DefinedVariables | None = None) -> list[Problem]:
+    """Every problem of a runbook file, errors and warnings; raises nothing for runbook mistakes.
+    With `variables`, a `{{var.NAME}}` the config does not define is a warning."""
     path = Path(path)
     registry = registry or Registry.from_entry_points()
     with paused_gc():
         data, problems = _read(path)
         if problems:
             return problems
-        _, problems = check_document(data, str(path), registry, limits_checked=True)
+        runbook, problems = check_document(data, str(path), registry, limits_checked=True)
+    if runbook is not None and variables is not None:
+        found = [(where, ref) for where, ref in global_references(runbook) if ref.activity == VAR]
+        if found:
+            defined, define_in = variables()
+            problems += undefined_variables(found, defined, str(path), define_in, "warning")
     return problems
 
 

@@ -2,6 +2,10 @@
 
 A string is parsed once into literal text and references; `\\{{` writes a literal `{{`.
 There is no expression language and no eval: a reference is an activity id and a field name.
+
+Two ids are reserved (DESIGN §6.1): `{{job.FIELD}}` reads the job (JOB_FIELDS) and `{{var.NAME}}` a global
+variable of the config; no activity may take them as id. At run time they are the first two rows of every
+token's path (run/datapath.root_context), so reading them costs what reading an activity's field costs.
 """
 
 from __future__ import annotations
@@ -18,6 +22,16 @@ _OPEN = re.compile(r"\\?\{\{")  # a reference's start, or with the backslash a l
 _INSIDE = re.compile(r"\s*([a-z][a-z0-9_]*)\.([^{}]*?)\s*")  # between "{{" and "}}"
 _ACTIVITY_ID = re.compile(r"[a-z][a-z0-9_]*")
 _HOW = "a reference reads {{activity_id.field}}; write \\{{ for literal braces"
+
+JOB, VAR = "job", "var"
+RESERVED_IDS = (JOB, VAR)
+JOB_FIELDS: dict[str, str] = {
+    "runbook": "the runbook's name",
+    "job_id": "this job's id",
+    "server": "the host name of the machine running the job",
+    "started_at": "when the job started (ISO 8601, UTC)",
+    "parent_job_id": "the id of the job that invoked this one (null at top level)",
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
@@ -18,7 +18,18 @@ from ..errors import Problem
 from ..limits import beyond_limits
 from .graph import CompiledGraph, compiled_for
 from .model import FORMAT, FORMAT_PREFIX, FORMAT_VERSION, Activity, DataCondition, Link, Runbook
-from .templates import Reference, Template, has_template, join_key, references_in, templates_in
+from .templates import (
+    JOB,
+    JOB_FIELDS,
+    RESERVED_IDS,
+    VAR,
+    Reference,
+    Template,
+    has_template,
+    join_key,
+    references_in,
+    templates_in,
+)
 
 COMMON_FIELDS = ("@name", "@type", "@status", "@started_at", "@finished_at", "@duration_s", "@error",
                  "@attempts")
@@ -195,6 +206,10 @@ def check_runbook(runbook: Runbook, registry: Registry, file: str = "",
     for activity in runbook.activities:
         if activity.id in seen_ids:
             problems.append(Problem("duplicate activity id", file=file, activity=activity.id, key="id"))
+        if activity.id in RESERVED_IDS:
+            problems.append(Problem(f'the id "{activity.id}" is reserved ({{{{job.…}}}} reads job data, '
+                                    f"{{{{var.…}}}} global variables): choose another id", file=file,
+                                    activity=activity.id, key="id"))
         seen_ids.add(activity.id)
         folded = activity.name.casefold()
         if folded in seen_names:
@@ -371,6 +386,11 @@ def _check_condition(condition: DataCondition, may: int, must: int, compiled: Co
 
 def _check_reference(ref: Reference, may: int, must: int, compiled: CompiledGraph, file: str,
                      registry: Registry | None, **where: Any) -> list[Problem]:
+    if ref.activity in RESERVED_IDS:  # a variable is checked against the config (undefined_variables)
+        if ref.activity == JOB and ref.field not in JOB_FIELDS:
+            return [Problem(f'unknown job field "{ref.field}" in {ref} (job data: {", ".join(JOB_FIELDS)})',
+                            file=file, **where)]
+        return []
     if ref.activity not in compiled.index:
         return [Problem(f'subscribes to {ref} but there is no activity "{ref.activity}"', file=file,
                         **where)]
@@ -408,3 +428,53 @@ def _known_fields(kind: Any, properties: dict[str, Any]) -> list[str] | None:
     if fields is None or not all(isinstance(f, str) for f in fields):
         return None
     return fields
+
+
+# -- job data and global variables (DESIGN §6.1) ---------------------------------------------------------
+
+Where = dict[str, Any]  # Problem's location keywords: activity or link, and key
+
+
+def global_references(runbook: Runbook, *, enabled_only: bool = False) -> list[tuple[Where, Reference]]:
+    """Every `{{job.…}}` and `{{var.…}}` of the runbook (properties, loop and link conditions), located.
+    enabled_only: what a job runs (enabled activities, and enabled links between them)."""
+    found: list[tuple[Where, Reference]] = []
+    enabled = {a.id for a in runbook.activities if a.enabled}
+    for activity in runbook.activities:
+        if enabled_only and activity.id not in enabled:
+            continue
+        where: Where = {"activity": activity.id}
+        found += [({**where, "key": join_key("properties", key)}, ref)
+                  for key, ref in references_in(activity.properties) if ref.activity in RESERVED_IDS]
+        for key, condition in _loop_conditions(activity):
+            found += _condition_globals(condition, key, where)
+    for link in runbook.links:
+        if enabled_only and not (link.enabled and link.from_ in enabled and link.to in enabled):
+            continue
+        for key, condition in _link_conditions(link):
+            found += _condition_globals(condition, key, {"link": (link.from_, link.to)})
+    return found
+
+
+def _condition_globals(condition: DataCondition, key: str, where: Where) -> list[tuple[Where, Reference]]:
+    activity_id, _, field_name = condition.field.partition(".")
+    refs = [({**where, "key": f"{key}.field"}, Reference(activity_id, field_name))]
+    refs += [({**where, "key": join_key(f"{key}.value", k)}, ref)
+             for k, ref in references_in(condition.value)]
+    return [(w, ref) for w, ref in refs if ref.activity in RESERVED_IDS]
+
+
+def undefined_variables(found: Iterable[tuple[Where, Reference]], defined: Iterable[str], file: str,
+                        define_in: str, severity: Literal["error", "warning"]) -> list[Problem]:
+    """A problem for every `{{var.NAME}}` the config does not define; define_in says where to add it."""
+    defined = set(defined)
+    folded = {name.casefold(): name for name in defined}
+    problems = []
+    for where, ref in found:
+        if ref.activity != VAR or ref.field in defined:
+            continue
+        near = folded.get(ref.field.casefold())
+        hint = f' (did you mean "{near}"?)' if near else ""
+        problems.append(Problem(f'variable "{ref.field}" is not defined{hint}: add it under [variables] in '
+                                f"{define_in}", file=file, severity=severity, **where))
+    return problems

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..format.templates import Reference
+from ..format.templates import JOB, VAR, Reference
 
 
 class MissingData(LookupError):
@@ -56,3 +56,10 @@ def lookup_in(context: PathContext | None, ref: Reference) -> Any:
     if context is None:
         raise MissingData(f'no data from "{ref.activity}" on this path (needed by {ref})')
     return context.lookup(ref)
+
+
+def root_context(job: dict[str, Any], variables: dict[str, Any]) -> PathContext:
+    """Where every token's path starts when the runbook reads job data or global variables: two rows
+    under the reserved ids, which the ordinary lookup finds behind the activities' own (a runbook that
+    reads neither starts from None and pays nothing)."""
+    return PathContext(PathContext(None, VAR, variables, {}), JOB, job, {})

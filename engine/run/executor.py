@@ -22,10 +22,13 @@ from typing import Any
 from ..config.connections import DEFAULT_CONNECTION, Connections
 from ..config.redaction import Redactor
 from ..config.registry import Registry
-from ..config.settings import Config
+from ..config.secrets import resolve_variable
+from ..config.settings import CONFIG_NAME, Config
 from ..errors import ConfigError, Problem, RunbookError
 from ..format.graph import CompiledGraph, compiled_for
 from ..format.model import Runbook
+from ..format.templates import VAR
+from ..format.validate import global_references, undefined_variables
 from ..parameters import Parameter, check_parameters
 from .events import Event, EventSink
 from .job import BeforeInstance, Job, JobHandle
@@ -85,6 +88,22 @@ class Engine:
                          f'key "properties.connection"')
                 raise ConfigError(f"{where}: {exc}") from None
 
+    def check_variables(self, runbook: Runbook) -> dict[str, str] | None:
+        """The values of the global variables the runbook's enabled parts read (secret ones read now),
+        or None when it reads neither variables nor job data. A variable the config does not define,
+        or a secret that cannot be read, is a ConfigError naming it and where it is used, before
+        anything runs."""
+        found = global_references(runbook, enabled_only=True)
+        if not found:
+            return None
+        define_in = str(self.config.source) if self.config.source else CONFIG_NAME
+        problems = undefined_variables(found, self.config.variables, runbook.path or runbook.name,
+                                       define_in, "error")
+        if problems:
+            raise ConfigError("\n".join(map(str, problems)))
+        names = {ref.field for _, ref in found if ref.activity == VAR}
+        return {name: resolve_variable(name, self.config.variables[name]) for name in sorted(names)}
+
     def check_parameters(self, runbook: Runbook, given: dict[str, Any] | None,
                          compiled: CompiledGraph | None = None) -> dict[str, Any]:
         return check_parameters(self.start_parameters(runbook, compiled), dict(given or {}), runbook.name)
@@ -100,6 +119,7 @@ class Engine:
                                        file=runbook.path or runbook.name, link=compiled.cycle[0]))
         values = self.check_parameters(runbook, parameters, compiled)
         self.check_connections(runbook)
+        variables = self.check_variables(runbook)
         sinks = list(sinks)
         if self.redactor is not None:
             sinks = redacting(sinks, self.redactor)
@@ -107,7 +127,7 @@ class Engine:
                 before_instance = _masked_pauses(before_instance, self.redactor)
         # before_instance: a tester's hook, awaited before each instance runs (step mode, breakpoints)
         job = Job(self, runbook, compiled, values, sinks, parent_job_id=parent_job_id, depth=depth,
-                  before_instance=before_instance)
+                  before_instance=before_instance, variables=variables)
         run: Coroutine[Any, Any, JobResult] = job.run()
         if self.redactor is not None and depth == 0:
             run = _redacted(run, self.redactor)

@@ -10,9 +10,11 @@ spot. The job ends when nothing is pending anywhere.
 from __future__ import annotations
 
 import asyncio
+import socket
 import uuid
 from collections.abc import Callable
 from contextlib import suppress
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,7 @@ from ..format.graph import CompiledGraph
 from ..format.model import Runbook
 from . import safety
 from .clock import iso, now
-from .datapath import PathContext
+from .datapath import PathContext, root_context
 from .events import (
     Event,
     EventSink,
@@ -48,6 +50,12 @@ def pause_point(node: PlanNode, path: PathContext | None, number: int) -> PauseP
     except Exception as exc:  # shown to the tester; the instance itself reports it when it runs
         return PausePoint(node.id, node.name, number, {}, str(exc))
     return PausePoint(node.id, node.name, number, inputs)
+
+
+@cache
+def host_name() -> str:
+    """`{{job.server}}`: this machine's name, asked once per process."""
+    return socket.gethostname()
 
 
 ROUTE_CHUNK = 200  # tokens routed before the event loop may turn (see Job._route)
@@ -77,7 +85,10 @@ class Finished:
 class Job:
     def __init__(self, engine: JobServices, runbook: Runbook, compiled: CompiledGraph,
                  parameters: dict[str, Any], sinks: list[EventSink], *, parent_job_id: str | None = None,
-                 depth: int = 0, before_instance: BeforeInstance | None = None) -> None:
+                 depth: int = 0, before_instance: BeforeInstance | None = None,
+                 variables: dict[str, Any] | None = None) -> None:
+        """variables: the values of the global variables the runbook reads, or None when it reads
+        neither variables nor job data (then no token carries them)."""
         self.engine = engine
         self.before_instance = before_instance
         self.runbook = runbook
@@ -104,8 +115,14 @@ class Job:
         # instance's): each ends the job failed, with the error in its result (fail_internal).
         self.internal_errors: list[str] = []
         self.started_at = now()
+        self.root = None if variables is None else root_context(self.job_data(), variables)
         self.config = engine.config
         self.runbook_path = runbook.path  # read once: a private attribute is slow to reach
+
+    def job_data(self) -> dict[str, Any]:
+        """What `{{job.FIELD}}` reads (templates.JOB_FIELDS)."""
+        return {"runbook": self.runbook.name, "job_id": self.job_id, "server": host_name(),
+                "started_at": iso(self.started_at), "parent_job_id": self.parent_job_id}
 
     # -- events ---------------------------------------------------------------------------------
     def emit(self, event: Event) -> None:
@@ -149,7 +166,7 @@ class Job:
             if node.is_junction:
                 self._add_pending(node, +1)
         if self.start_id is not None:
-            self._offer(self.by_id[self.start_id], None, None)
+            self._offer(self.by_id[self.start_id], self.root, None)
         # a junction no enabled path reaches can receive nothing: resolve it now, or the job never ends
         self._ready += [n for n in self.nodes if n.is_junction and n.upstream_pending == 0]
         self._settle()
@@ -469,7 +486,7 @@ class Job:
                 rows = [PathContext(t, junction.id, t.fields, common)
                         for t in junction.arrived.get(junction.republish, [])]
             else:
-                rows = [PathContext(None, junction.id, {}, common)]
+                rows = [PathContext(self.root, junction.id, {}, common)]
             junction.instances.append(build(InstanceResult,
                 status="success", started_at=iso(at), finished_at=iso(at),
                 rows=[r.fields for r in rows], error=None, attempts=1))
