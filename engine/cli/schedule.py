@@ -36,6 +36,7 @@ def check(args: argparse.Namespace) -> int:
             runbook = load_runbook(schedules.runbook_path(entry), engine.registry)
             engine.check_parameters(runbook, dict(entry.parameters))
             engine.check_connections(runbook)
+            engine.check_variables(runbook)
         except Exception as exc:  # one entry's problem, foreseen or not, is reported with the entry
             problems.append(f"{_where(schedules, index, entry)}: {describe(exc)}")
     for problem in problems:

@@ -212,3 +212,14 @@ def test_job_and_var_are_reserved_ids(tmp_path: Path, reserved: str,
     err = capsys.readouterr().err
     assert f'activity "{reserved}", key "id"' in err and "reserved" in err
     assert Document().unique_id(reserved.title()) == f"{reserved}_2"  # the designer never picks one
+
+
+def test_schedule_check_names_an_undefined_variable(tmp_path: Path, config: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    undefined_variable_runbook(tmp_path)
+    schedules = tmp_path / "schedules.toml"
+    schedules.write_text('[[schedule]]\nname = "nightly"\nrunbook = "mail.json"\ncron = "0 2 * * *"\n',
+                         encoding="utf-8")
+    assert main(["schedule", "check", "--schedules", str(schedules), "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert 'schedule[1] ("nightly")' in err and 'variable "Relay Host" is not defined' in err
