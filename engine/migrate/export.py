@@ -5,7 +5,10 @@ property named <Folder>, and <Object> also occurs under <GlobalSettings>."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from xml.etree.ElementTree import Element
+from xml.etree.ElementTree import Element, ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
 
 LINK_TYPE = "{7A65BD17-9532-4D07-A6DA-E0F89FA0203E}"
 VARIABLE_TYPE = "{2E88BB5A-62F9-482E-84B0-4D963C987231}"
@@ -92,12 +95,11 @@ def read_object(element: Element) -> Obj:
 
 def _return_fields(text: str) -> list[str]:
     """The Return Data names of a runbook, from the escaped <Data><Entry><Name> document."""
-    from defusedxml.ElementTree import fromstring  # the same safe parser as the file's
     if not text.strip():
         return []
     try:
         root = fromstring(text, forbid_dtd=True)
-    except Exception:  # a damaged definition: the Return Data activities still name their keys
+    except (ParseError, DefusedXmlException):  # damaged: the Return Data activities still name their keys
         return []
     return [_text(entry.find("Name")) for entry in root.iter("Entry") if _text(entry.find("Name"))]
 

@@ -6,8 +6,9 @@ from pathlib import Path, PurePosixPath
 
 from ..atomicfile import write_atomically
 from ..format.fileio import save_runbook
-from .export import read_export
-from .mapping import Export, map_policy
+from .export import Export, read_export
+from .mapping import Export as Context
+from .mapping import map_policy
 from .naming import file_part, unique
 from .report import ImportReport
 from .scope import cut_unreachable
@@ -31,6 +32,14 @@ def import_export(source: str | Path, out_dir: str | Path | None = None) -> Impo
     out = Path(out_dir) if out_dir is not None else default_out_dir(source)
     if out.exists() and not out.is_dir():
         raise ExportError(f"{out}: exists and is not a folder; choose another with -o")
+    try:
+        return _write(export, out)
+    except OSError as exc:
+        where = exc.filename or out
+        raise ExportError(f"{where}: cannot write the import: {exc.strerror or exc}") from None
+
+
+def _write(export: Export, out: Path) -> ImportReport:
     report = ImportReport(out_dir=str(out))
     taken: set[str] = set()
     for policy in export.policies:
@@ -38,7 +47,7 @@ def import_export(source: str | Path, out_dir: str | Path | None = None) -> Impo
         stem = unique(str(folder / file_part(policy.name or policy.id)), taken, fold=True, sep=" ")
         policy.path = stem + SUFFIX
     book = VariableBook(export.variables)
-    context = Export({p.id: p for p in export.policies}, book)
+    context = Context({p.id: p for p in export.policies}, book)
     for policy in export.policies:
         runbook, line = map_policy(policy, context)
         cut_unreachable(runbook, line.warnings)

@@ -3,6 +3,7 @@ over is a warning on the runbook's report line."""
 
 from __future__ import annotations
 
+import math
 import posixpath
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +38,7 @@ OPERATORS = {"equals": "equals", "doesnotequal": "not_equals", "contains": "cont
              "islessthan": "less_than", "islessthanorequalto": "at_most"}
 PARAMETER_TYPES = {"integer": "number", "number": "number", "boolean": "boolean"}
 STATUSES = ("success", "warning", "failed")
+MAX_NUMBER = 10**9  # positions, delays and timeouts beyond this are damage, not settings
 
 
 @dataclass
@@ -106,8 +108,7 @@ class _Runbook:
         if field_id in COMMON_DATA:
             return COMMON_DATA[field_id]
         if self.kind(obj) == START:
-            names = {row.get("UniqueID", "").upper(): row.get("Value", "")
-                     for row in obj.tables.get("CUSTOM_START_PARAMETERS", [])}
+            names = parameter_names(obj)
             return names.get(field_id.upper()) or (field_id if field_id in names.values() else None)
         if field_id.startswith(("Object.", "ErrorSummary.")):
             return None  # parts of dates and the rest of the common data: listed in the report
@@ -139,6 +140,7 @@ def map_policy(policy: Policy, export: Export) -> tuple[Runbook, RunbookReport]:
     links = _links(book, [o for o in policy.objects if o.is_link])
     report.activities = len(written)
     report.placeholders = sum(a["type"] == PLACEHOLDER for a in written)
+    _add_start(book, written, links, taken_ids, taken_names)
     data: dict[str, Any] = {"name": policy.name or policy.id}
     if policy.description:
         data["description"] = policy.description
@@ -204,10 +206,13 @@ def _mapped(book: _Runbook, obj: Obj, where: str) -> tuple[str, dict[str, Any]]:
     kind = book.kind(obj)
     if kind == START:
         parameters = []
-        for row in obj.tables.get("CUSTOM_START_PARAMETERS", []):
+        names = list(parameter_names(obj).values())
+        for row, pname in zip(obj.tables.get("CUSTOM_START_PARAMETERS", []), names, strict=True):
             kind_of = PARAMETER_TYPES.get(row.get("Type", "").strip().casefold(), "string")
-            parameter: dict[str, Any] = {"name": row.get("Value", "") or row.get("UniqueID", ""),
-                                         "type": kind_of, "required": False}
+            if pname != row.get("Value", ""):
+                book.warn(f'{where}: parameter "{row.get("Value", "")}" is named "{pname}" (names are '
+                          f"unique)")
+            parameter: dict[str, Any] = {"name": pname, "type": kind_of, "required": False}
             if kind_of == "string":
                 parameter["default"] = ""  # Orchestrator starts a runbook with empty parameters
             parameters.append(parameter)
@@ -270,9 +275,35 @@ def _child(book: _Runbook, obj: Obj) -> Policy | None:
 
 
 def _child_parameters(child: Policy) -> dict[str, str]:
-    return {row.get("UniqueID", "").upper(): row.get("Value", "")
-            for o in child.objects if TYPE_GUIDS.get(o.type_guid, o.type_name) == START
-            for row in o.tables.get("CUSTOM_START_PARAMETERS", [])}
+    return {guid: name for o in child.objects if TYPE_GUIDS.get(o.type_guid, o.type_name) == START
+            for guid, name in parameter_names(o).items()}
+
+
+def parameter_names(start: Obj) -> dict[str, str]:
+    """Initialize Data parameter GUID -> its name in Interlock, in order: names made unique and
+    non-empty (Interlock refuses both), the same in the runbook and in every subscription to it."""
+    taken: set[str] = set()
+    return {row.get("UniqueID", "").upper() or f"#{i}":
+            unique(row.get("Value", "").strip() or "Parameter", taken, fold=True, sep=" ")
+            for i, row in enumerate(start.tables.get("CUSTOM_START_PARAMETERS", []))}
+
+
+def _add_start(book: _Runbook, activities: list[dict[str, Any]], links: list[dict[str, Any]],
+               taken_ids: set[str], taken_names: set[str]) -> None:
+    """A runbook whose first activities all became (disabled) placeholders, such as one started by a
+    monitor, has no start point, which Interlock refuses: an empty Initialize Data goes before them."""
+    targets = {link["to"] for link in links}
+    roots = [a for a in activities if a["id"] not in targets]
+    if not roots or any(a.get("enabled", True) for a in roots):
+        return
+    start_id = unique("import_start", taken_ids)
+    name = unique("Start (added by import)", taken_names, fold=True, sep=" ")
+    x = min(a["at"][0] for a in roots) - 150
+    activities.insert(0, {"id": start_id, "type": "core.initialize_data", "name": name,
+                          "at": [x, roots[0]["at"][1]], "properties": {"parameters": []}})
+    links[:0] = [{"from": start_id, "to": a["id"]} for a in roots]
+    book.warn(f'the runbook started at {", ".join(repr(a["name"]) for a in roots)}, now disabled '
+              f'placeholders: "{name}" added as its start point, so it validates; replace them')
 
 
 def _links(book: _Runbook, objects: list[Obj]) -> list[dict[str, Any]]:
@@ -297,8 +328,8 @@ def _links(book: _Runbook, objects: list[Obj]) -> list[dict[str, Any]]:
         if exclude:
             link["exclude"] = exclude
         link["label"] = obj.name
-        if obj.get("Color").strip().lstrip("-").isdigit():
-            rgb = int(obj.get("Color")) & 0xFFFFFF
+        if obj.get("Color").strip():
+            rgb = _int(obj.get("Color")) & 0xFFFFFF
             link["color"] = f"#{rgb & 0xFF:02x}{(rgb >> 8) & 0xFF:02x}{rgb >> 16:02x}"
         if _int(obj.get("WaitDelay")) > 0:
             link["delay_s"] = _int(obj.get("WaitDelay"))
@@ -345,7 +376,9 @@ def _condition(book: _Runbook, row: dict[str, str], where: str) -> dict[str, Any
 
 
 def _int(text: str) -> int:
+    """A whole number from an export's text; 0 for what is not a number, bounded to ±MAX_NUMBER."""
     try:
-        return int(float(text))
+        value = float(text)
     except ValueError:
         return 0
+    return int(max(-MAX_NUMBER, min(MAX_NUMBER, value))) if math.isfinite(value) else 0

@@ -10,6 +10,8 @@ _CYRILLIC = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъы
                       "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya"],
                      strict=True))
 _UNSAFE_IN_FILE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+# File systems allow 255 bytes a name; room is left for " 99" and ".json".
+MAX_NAME_BYTES = 200
 
 
 def slug(name: str, fallback: str = "activity") -> str:
@@ -35,4 +37,5 @@ def unique(base: str, taken: set[str], fold: bool = False, sep: str = "_") -> st
 def file_part(name: str) -> str:
     """A folder or file name for a runbook or folder name: the name, minus what file systems refuse."""
     cleaned = _UNSAFE_IN_FILE.sub("_", name).strip().strip(".")
+    cleaned = cleaned.encode()[:MAX_NAME_BYTES].decode(errors="ignore").strip()
     return cleaned or "_"

@@ -108,3 +108,77 @@ def test_odd_but_well_formed_exports_import(capsys: pytest.CaptureFixture[str], 
     assert "does not join two activities" in warnings and '"same name 2"' in warnings
     code, _, err = cli(capsys, "validate", *sorted((tmp_path / "out").glob("*.json")))
     assert code == 0, err
+
+
+def _import_and_validate(capsys: pytest.CaptureFixture[str], tmp_path: Path, top: Folder) -> dict:
+    source = tmp_path / "edge.ois_export"
+    source.write_text(export_xml(top), encoding="utf-8")
+    code, out, err = cli(capsys, "import", source, "-o", tmp_path / "out", "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    files = [tmp_path / "out" / r["path"] for r in report["runbooks"]]
+    code, _, err = cli(capsys, "validate", *files)
+    assert code == 0, err
+    return report
+
+
+def test_numbers_beyond_any_range_import_as_valid_numbers(capsys: pytest.CaptureFixture[str],
+                                                          tmp_path: Path) -> None:
+    start = activity(1, "Start", START, ("inf", "9" * 5000),  # type: ignore[arg-type]
+                     ASW_ObjectTimeout="1e300")
+    other = activity(2, "Other", START, ("nan", "-1e999"))  # type: ignore[arg-type]
+    late = link(3, start, other, delay="1e400")  # type: ignore[arg-type]
+    late.fields["Color"] = "9" * 400
+    _import_and_validate(capsys, tmp_path, Folder(guid(9), "Top", [Policy(guid(10), "Numbers",
+                                                                          [start, other, late])]))
+    document = json.loads((tmp_path / "out" / "Numbers.json").read_text(encoding="utf-8"))
+    assert all(abs(v) <= 10**9 for a in document["activities"] for v in a["at"])
+
+
+def test_a_very_long_name_gives_a_file_name_the_system_accepts(capsys: pytest.CaptureFixture[str],
+                                                              tmp_path: Path) -> None:
+    long_name = "Проверка " * 40
+    report = _import_and_validate(capsys, tmp_path, Folder(guid(9), "Top", [], [
+        Folder(guid(8), long_name, [Policy(guid(10), long_name, [activity(1, "Start", START)]),
+                                    Policy(guid(11), long_name + "2", [activity(2, "Start", START)])])]))
+    paths = [r["path"] for r in report["runbooks"]]
+    assert len(set(paths)) == 2 and all(len(part.encode()) <= 255 for p in paths for part in p.split("/"))
+    assert report["runbooks"][0]["name"] == long_name  # the runbook keeps its whole name
+
+
+def test_duplicate_and_empty_parameter_names_stay_distinct(capsys: pytest.CaptureFixture[str],
+                                                           tmp_path: Path) -> None:
+    from exports import COMPARE, sub
+    start = activity(1, "Start", START, tables={"CUSTOM_START_PARAMETERS": [
+        {"UniqueID": guid(0xF1), "Value": "Name", "Type": "String"},
+        {"UniqueID": guid(0xF2), "Value": "name", "Type": "String"},
+        {"UniqueID": guid(0xF3), "Value": "", "Type": "String"}]})
+    use = activity(2, "Use", COMPARE, StringToCompare=sub(start.id, guid(0xF2)),
+                   StringToCompareTo=sub(start.id, guid(0xF3)))
+    policy = Policy(guid(10), "Params", [start, use, link(3, start, use)])
+    _import_and_validate(capsys, tmp_path, Folder(guid(9), "Top", [policy]))
+    document = json.loads((tmp_path / "out" / "Params.json").read_text(encoding="utf-8"))
+    names = [p["name"] for p in document["activities"][0]["properties"]["parameters"]]
+    assert names[0] == "Name" and len({n.casefold() for n in names}) == 3 and all(names)
+    props = document["activities"][1]["properties"]
+    assert (props["left"], props["right"]) == (f"{{{{start.{names[1]}}}}}", f"{{{{start.{names[2]}}}}}")
+
+
+def test_a_runbook_that_starts_with_a_placeholder_still_validates(capsys: pytest.CaptureFixture[str],
+                                                                  tmp_path: Path) -> None:
+    from exports import RETURN
+    monitor = activity(1, "Monitor Date/Time",
+                       ("Monitor Date/Time", "{257A2C51-67E6-40C6-8F49-4059E9C3D45E}"))
+    done = activity(2, "Return Data", RETURN)
+    report = _import_and_validate(capsys, tmp_path, Folder(guid(9), "Top", [
+        Policy(guid(10), "Monitored", [monitor, done, link(3, monitor, done)])]))
+    assert "start" in "\n".join(report["runbooks"][0]["warnings"]).lower()
+
+
+def test_an_output_folder_that_cannot_be_made_exits_2(capsys: pytest.CaptureFixture[str],
+                                                      tmp_path: Path) -> None:
+    source = tmp_path / "ok.ois_export"
+    source.write_text(sample_export(), encoding="utf-8")
+    (tmp_path / "file").write_text("x")
+    code, _, err = cli(capsys, "import", source, "-o", tmp_path / "file" / "sub")
+    assert code == 2 and "Traceback" not in err and str(tmp_path / "file") in err
