@@ -38,6 +38,7 @@ from .catalogue import CataloguePanel
 from .editing import EditingMixin
 from .files import open_for_editing
 from .history_panel import HistoryPanel
+from .import_dialog import import_orchestrator_export
 from .inspector import Inspector
 from .instances import InstancesPanel
 from .links.editor import LinkDialog
@@ -272,6 +273,9 @@ class MainWindow(EditingMixin, RunningMixin, QMainWindow):
             "Show the runbooks under a folder (the catalogue) in the Runbooks panel", "open_folder")
         self.recent_menu = file.addMenu("Open &Recent")
         self._fill_recent()
+        self._action(file, "&Import Orchestrator Export…", lambda: import_orchestrator_export(self), "Ctrl+I",
+                     "Bring runbooks over from a System Center Orchestrator export (.ois_export), as "
+                     "interlock import does: opens them and the import report")
         self._action(file, "&Save", self.save, std.Save)
         self._action(file, "Save &As…", self.save_as, std.SaveAs)
         self._action(file, "&Close Tab", lambda: self.close_tab(self.tab), std.Close)

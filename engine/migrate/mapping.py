@@ -140,7 +140,7 @@ def map_policy(policy: Policy, export: Export) -> tuple[Runbook, RunbookReport]:
     links = _links(book, [o for o in policy.objects if o.is_link])
     report.activities = len(written)
     report.placeholders = sum(a["type"] == PLACEHOLDER for a in written)
-    _add_start(book, written, links, taken_ids, taken_names)
+    _one_start(book, written, links, taken_ids, taken_names)
     data: dict[str, Any] = {"name": policy.name or policy.id}
     if policy.description:
         data["description"] = policy.description
@@ -288,13 +288,24 @@ def parameter_names(start: Obj) -> dict[str, str]:
             for i, row in enumerate(start.tables.get("CUSTOM_START_PARAMETERS", []))}
 
 
-def _add_start(book: _Runbook, activities: list[dict[str, Any]], links: list[dict[str, Any]],
+def _one_start(book: _Runbook, activities: list[dict[str, Any]], links: list[dict[str, Any]],
                taken_ids: set[str], taken_names: set[str]) -> None:
-    """A runbook whose first activities all became (disabled) placeholders, such as one started by a
-    monitor, has no start point, which Interlock refuses: an empty Initialize Data goes before them."""
+    """Interlock runs a runbook from exactly one enabled activity without incoming links. With several,
+    the Initialize Data one (or the first) stays and the others are disabled. With none because the
+    first activities became (disabled) placeholders, such as a runbook started by a monitor, an empty
+    Initialize Data goes before them."""
     targets = {link["to"] for link in links}
     roots = [a for a in activities if a["id"] not in targets]
-    if not roots or any(a.get("enabled", True) for a in roots):
+    enabled = [a for a in roots if a.get("enabled", True)]
+    if len(enabled) > 1:
+        kept = next((a for a in enabled if a["type"] == "core.initialize_data"), enabled[0])
+        for extra in enabled:
+            if extra is not kept:
+                extra["enabled"] = False
+                book.warn(f'activity "{extra["name"]}": a second start point (no incoming link) beside '
+                          f'"{kept["name"]}": disabled, since a runbook starts at one activity')
+        return
+    if not roots or enabled:
         return
     start_id = unique("import_start", taken_ids)
     name = unique("Start (added by import)", taken_names, fold=True, sep=" ")

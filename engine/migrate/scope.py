@@ -4,6 +4,7 @@ named in the report, so the runbook validates (DESIGN §6.2)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..format.graph import compile_graph
@@ -11,11 +12,18 @@ from ..format.model import Runbook
 from ..format.templates import Reference, parse
 from .markers import escape
 
+Keep = Callable[[Reference], bool]
+Note = Callable[[str], None]
 
-def _rewrite(text: str, keep: Any) -> str:
+
+def _rewrite(text: str, keep: Keep, note: Note) -> str:
     template = parse(text)
     if template is None:
         return text
+    for error in template.errors:  # e.g. "${" right before a subscription: "{{{" cannot be written
+        excerpt = text if len(text) <= 60 else text[:60] + "…"
+        note(f'"{excerpt}" cannot be written in Interlock as it was ({error.split(" in ")[0]}): kept as '
+             f"literal text, fix it by hand")
     out = []
     for part in template.parts:
         if isinstance(part, Reference):
@@ -25,13 +33,13 @@ def _rewrite(text: str, keep: Any) -> str:
     return "".join(out)
 
 
-def _walk(value: Any, keep: Any) -> Any:
+def _walk(value: Any, keep: Keep, note: Note) -> Any:
     if isinstance(value, str):
-        return _rewrite(value, keep)
+        return _rewrite(value, keep, note)
     if isinstance(value, list):
-        return [_walk(v, keep) for v in value]
+        return [_walk(v, keep, note) for v in value]
     if isinstance(value, dict):
-        return {k: _walk(v, keep) for k, v in value.items()}
+        return {k: _walk(v, keep, note) for k, v in value.items()}
     return value
 
 
@@ -43,7 +51,10 @@ def cut_unreachable(runbook: Runbook, warnings: list[str]) -> None:
         return
     ids = set(compiled.index)
 
-    def reachable(mask: int, where: str) -> Any:
+    def notes(where: str) -> Note:
+        return lambda text: warnings.append(f"{where}: {text}")
+
+    def reachable(mask: int, where: str) -> Keep:
         def keep(ref: Reference) -> bool:
             if ref.activity not in ids or mask & compiled.bit(ref.activity):
                 return True
@@ -60,7 +71,8 @@ def cut_unreachable(runbook: Runbook, warnings: list[str]) -> None:
             activity.properties["republish"] = None
             compiled = compile_graph(runbook)
         mask = compiled.scope_in[compiled.index[activity.id]].may
-        activity.properties = _walk(activity.properties, reachable(mask, f'activity "{activity.name}"'))
+        where = f'activity "{activity.name}"'
+        activity.properties = _walk(activity.properties, reachable(mask, where), notes(where))
     for link in runbook.links:
         mask = compiled.scope_out[compiled.index[link.from_]].may
         where = f"link {link.from_} -> {link.to}"
@@ -76,7 +88,7 @@ def cut_unreachable(runbook: Runbook, warnings: list[str]) -> None:
                     warnings.append(f"{where}: condition on {field} cannot be on this path: dropped")
                     continue
                 if hasattr(condition, "value"):
-                    condition.value = _walk(condition.value, reachable(mask, where))
+                    condition.value = _walk(condition.value, reachable(mask, where), notes(where))
                 kept.append(condition)
             if len(kept) != len(conditions):
                 setattr(link, tab, kept or ([] if tab == "exclude" else None))

@@ -10,6 +10,7 @@ import pytest
 from exports import START, Folder, Policy, activity, export_xml, guid, link, sample_export
 from importing import cli
 
+from engine.cli.main import main
 from engine.migrate import MAX_EXPORT_BYTES
 
 BILLION_LAUGHS = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
@@ -182,3 +183,33 @@ def test_an_output_folder_that_cannot_be_made_exits_2(capsys: pytest.CaptureFixt
     (tmp_path / "file").write_text("x")
     code, _, err = cli(capsys, "import", source, "-o", tmp_path / "file" / "sub")
     assert code == 2 and "Traceback" not in err and str(tmp_path / "file") in err
+
+
+def test_a_runbook_with_two_start_points_keeps_one_and_says_so(capsys: pytest.CaptureFixture[str],
+                                                               tmp_path: Path) -> None:
+    from exports import COMPARE
+    start = activity(1, "Start", START)
+    stray = activity(2, "Stray", COMPARE)  # never linked: Interlock runs a runbook from one start
+    report = _import_and_validate(capsys, tmp_path, Folder(guid(9), "Top", [
+        Policy(guid(10), "Two", [stray, start])]))
+    document = json.loads((tmp_path / "out" / "Two.json").read_text(encoding="utf-8"))
+    assert [a.get("enabled", True) for a in document["activities"]] == [False, True]
+    assert any('"Stray"' in w and "start point" in w for w in report["runbooks"][0]["warnings"])
+
+
+def test_a_subscription_that_cannot_be_written_is_literal_text_named_in_the_report(tmp_path: Path) -> None:
+    from exports import COMPARE, sub
+    from importing import runbook
+
+    from engine.migrate import import_export
+    start = activity(1, "Start", START, tables={"CUSTOM_START_PARAMETERS": [
+        {"UniqueID": guid(0xF1), "Value": "Name", "Type": "String"}]})
+    # PowerShell's ${…} around a subscription: "{" then "{{start.Name}}" reads as a malformed reference
+    use = activity(2, "Use", COMPARE, StringToCompare="${" + sub(start.id, guid(0xF1)) + "}")
+    source = tmp_path / "brace.ois_export"
+    source.write_text(export_xml(Folder(guid(9), "Top", [Policy(guid(10), "Brace",
+                                                                [start, use, link(3, start, use)])])))
+    report = import_export(source, tmp_path / "out")
+    path, _ = runbook(report, "Brace")
+    assert main(["validate", str(path)]) == 0
+    assert any('activity "Use"' in w and "${" in w and "literal" in w for w in report.runbooks[0].warnings)
