@@ -55,3 +55,39 @@ def test_a_junction_returning_none_continues_once_and_literal_text_stays_literal
     result = run(capsys, path, **{"Имя": "a"})
     assert ran(result, "vernut") == 1
     assert result["returned"] == {"Статус": "готово {{nachalo.Имя}}", "Unset": ""}
+
+
+def test_an_imported_parent_runs_its_child_found_by_guid_from_another_folder(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from exports import INVOKE, RETURN, START, Folder, Policy, activity, export_xml, guid, link, sub
+
+    from engine.migrate import import_export
+    child = Policy(guid(0x900), "Проверка сервера", [
+        start := activity(0x901, "Начало", START, tables={"CUSTOM_START_PARAMETERS": [
+            {"UniqueID": guid(0x9F1), "Value": "Имя", "Type": "String"}]}),
+        done := activity(0x902, "Вернуть", RETURN, tables={"PUBLISH_POLICY_DATA": [
+            {"Key": "Статус", "Value": "checked " + sub(start.id, guid(0x9F1))}]}),
+        link(0x903, start, done)], returns=["Статус"])
+    parent = Policy(guid(0x800), "Patch", [
+        begin := activity(0x801, "Initialize Data", START, tables={"CUSTOM_START_PARAMETERS": [
+            {"UniqueID": guid(0x8F1), "Value": "Server", "Type": "String"}]}),
+        invoke := activity(0x802, "Run Check", INVOKE, PolicyObjectID=child.id,
+                           PolicyPath="Policies\\Old folder\\Old name", WaitToComplete=True,
+                           tables={"TRIGGER_POLICY_PARAMETERS": [
+                               {"Parameter": guid(0x9F1), "ParameterName": "Old name",
+                                "Value": sub(begin.id, guid(0x8F1))}]}),
+        back := activity(0x803, "Return Data", RETURN, tables={"PUBLISH_POLICY_DATA": [
+            {"Key": "Child said", "Value": sub(invoke.id, "Статус")},
+            {"Key": "Child status", "Value": sub(invoke.id, "ChildPolicy.Status")}]}),
+        link(0x804, begin, invoke), link(0x805, invoke, back)], returns=["Child said", "Child status"])
+    source = tmp_path / "tree.ois_export"
+    source.write_text(export_xml(Folder(guid(1), "Top", [], [Folder(guid(2), "Parents", [parent]),
+                                                            Folder(guid(3), "Дети", [child])])),
+                      encoding="utf-8")
+    report = import_export(source, tmp_path / "imported")
+    path, document = runbook(report, "Patch")
+    call = next(a for a in document["activities"] if a["type"] == "core.invoke_runbook")
+    assert call["properties"]["path"] == "../Дети/Проверка сервера.json"  # relative, not the stale path
+    result = run(capsys, path, Server="web-01")
+    assert result["status"] == "success"
+    assert result["returned"] == {"Child said": "checked web-01", "Child status": "success"}
