@@ -1,0 +1,15 @@
+"""The data pack: query and write databases, query XML (DESIGN §6.3; Orchestrator's Query Database,
+Write To Database and Query XML)."""
+
+from engine.activity import Pack
+
+from .query import QueryDatabase
+from .query_xml import QueryXml
+from .write import WriteDatabase
+
+PACK = Pack(
+    name="data",
+    title="Data",
+    description="Databases (any SQLAlchemy URL), XML documents and web services.",
+    activities=[QueryDatabase, WriteDatabase, QueryXml],
+)
