@@ -11,9 +11,9 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal, Protocol, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, Protocol, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, PlainValidator, WithJsonSchema
 
 from .fielddocs import FieldDoc, model_docs, plain_doc
 from .parameters import Parameter
@@ -21,6 +21,35 @@ from .parameters import Parameter
 Row = dict[str, Any]
 RunOutput = list[Row] | Row | None
 T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class CodeWithData:
+    """The value of a code property (ActivityType.code_properties) whose text subscribes: the text
+    pieces between the references, and the references' values, which are never spliced into the text.
+    `pieces` has one more item than `values`: the code reads pieces[0] values[0] pieces[1] ... The
+    activity turns each value into a variable of its language (DESIGN §3.1: subscribed values are data).
+    """
+
+    pieces: tuple[str, ...]
+    values: tuple[Any, ...] = ()
+
+    @classmethod
+    def of(cls, value: str | CodeWithData) -> CodeWithData:
+        """A plain text (a property with no subscription) as code without data."""
+        return value if isinstance(value, CodeWithData) else cls((value,))
+
+
+def _code_or_text(value: Any) -> str | CodeWithData:
+    if isinstance(value, str | CodeWithData):
+        return value
+    raise ValueError("must be text")
+
+
+# The type of a code property (a script): text in the file, the designer's form and the JSON schema; at
+# run time, when the text subscribes, a CodeWithData (see ActivityType.code_properties). Annotated as
+# str so that every editor and schema built from the annotation treats it as the text it is stored as.
+CodeText = Annotated[str, PlainValidator(_code_or_text), WithJsonSchema({"type": "string"})]
 
 
 class NoProperties(BaseModel):
@@ -55,6 +84,11 @@ class RunContext(Protocol):
         """The back-end object of a named connection (engine.config.connections); ConfigError when the
         connection is not configured or its keys are wrong."""
 
+    @property
+    def trigger(self) -> Row | None:
+        """The event that started this job when its runbook starts at a monitor (the row the monitor
+        publishes); None otherwise."""
+
 
 class ActivityType:
     """Base of every activity type; subclass it in a pack and list the class in the pack."""
@@ -71,6 +105,13 @@ class ActivityType:
     # The published field that names what an instance worked on (a VM's name, a monitored object):
     # progress lines and run summaries show it, so a person reads "Stop VM: web01, web02".
     subject_field: ClassVar[str | None] = None
+    # A monitor (engine.schedule.monitors.MonitorType) starts its runbook on events: it must be the
+    # runbook's start point, and the scheduler or `interlock run` arms it before any job exists.
+    trigger: ClassVar[bool] = False
+    # Properties that hold code (a script): a subscription inside them is not substituted into the text;
+    # the activity gets a CodeWithData (the text pieces and the values apart) and passes the values to the
+    # code as data, so a subscribed value can never become code. Declare them as CodeText fields.
+    code_properties: ClassVar[frozenset[str]] = frozenset()
 
     def published_fields(self, properties: dict[str, Any]) -> list[str] | None:
         """Field names this activity publishes with these properties; None when not known beforehand."""

@@ -17,6 +17,8 @@ from dataclasses import field as dc_field
 from functools import lru_cache
 from typing import Any
 
+from ..activity import CodeWithData
+
 _REFERENCE = re.compile(r"(\\)?\{\{\s*([a-z][a-z0-9_]*)\.([^{}]*?)\s*\}\}")
 _OPEN = re.compile(r"\\?\{\{")  # a reference's start, or with the backslash a literal "{{"
 _INSIDE = re.compile(r"\s*([a-z][a-z0-9_]*)\.([^{}]*?)\s*")  # between "{{" and "}}"
@@ -203,19 +205,48 @@ def render_value(value: Any, lookup: Callable[[Reference], Any]) -> Any:
     return value
 
 
+@dataclass(frozen=True, slots=True)
+class _CodeTemplate:
+    """A code property's template, split once per job into its fixed pieces and its references."""
+
+    pieces: tuple[str, ...]
+    references: tuple[Reference, ...]
+
+    @classmethod
+    def of(cls, template: Template) -> _CodeTemplate:
+        pieces, references = [""], []
+        for part in template.parts:
+            if isinstance(part, Reference):
+                references.append(part)
+                pieces.append("")
+            else:
+                pieces[-1] += part
+        return cls(tuple(pieces), tuple(references))
+
+    def render(self, lookup: Callable[[Reference], Any]) -> CodeWithData:
+        return CodeWithData(self.pieces, tuple(lookup(ref) for ref in self.references))
+
+
 _SCALARS = (str, int, float, bool, type(None))
 
 
-def compile_properties(properties: dict[str, Any]) -> Callable[[Callable[[Reference], Any]], dict[str, Any]]:
+def compile_properties(properties: dict[str, Any], code_keys: frozenset[str] = frozenset()) \
+        -> Callable[[Callable[[Reference], Any]], dict[str, Any]]:
     """render_value for one activity's properties, prepared once per job: plain values are copied as
     they are, a string with subscriptions renders from its parsed template, anything else (lists,
-    tables) goes through render_value, which copies it. Called once per instance."""
+    tables) goes through render_value, which copies it. Called once per instance.
+
+    A key of `code_keys` (the type's code_properties) holding subscriptions is never rendered as text:
+    it becomes a CodeWithData, the references' values apart from the code."""
     plain: dict[str, Any] = {}
     templated: list[tuple[str, Template]] = []
     nested: list[tuple[str, Any]] = []
+    code: list[tuple[str, _CodeTemplate]] = []
     for key, value in properties.items():
         template = parse(value) if isinstance(value, str) else None
-        if template is not None:
+        if template is not None and key in code_keys:
+            code.append((key, _CodeTemplate.of(template)))
+        elif template is not None:
             templated.append((key, template))
         elif isinstance(value, _SCALARS):
             plain[key] = value
@@ -230,7 +261,16 @@ def compile_properties(properties: dict[str, Any]) -> Callable[[Callable[[Refere
             rendered[key] = render_value(value, lookup)
         return rendered
 
-    return render
+    if not code:  # every other activity: the same function as before, not one loop more per instance
+        return render
+
+    def render_with_code(lookup: Callable[[Reference], Any]) -> dict[str, Any]:
+        rendered = render(lookup)
+        for key, code_template in code:
+            rendered[key] = code_template.render(lookup)
+        return rendered
+
+    return render_with_code
 
 
 def rename_references(value: Any, renamed: dict[str, str]) -> Any:

@@ -90,7 +90,7 @@ def build_plan(compiled: CompiledGraph, registry: Registry, default_parallel: in
         if not has_template(activity.properties):
             static = impl.Properties.model_validate(activity.properties)
         else:
-            renderer = compile_properties(activity.properties)
+            renderer = compile_properties(activity.properties, impl.code_properties)
         behaviour = activity.run
         node = PlanNode(
             activity=activity, impl=impl, position=position[i], is_junction=impl.kind == "junction",
