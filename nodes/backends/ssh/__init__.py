@@ -1,0 +1,49 @@
+"""The `ssh` connection kind: commands and SFTP on a host through OpenSSH's protocol (asyncssh).
+
+    [connections.web01]
+    kind = "ssh"
+    host = "web01.contoso.local"
+    username = "svc-runbook"
+    key_file = "keys/svc-runbook"             # relative to the config file
+    password_env = "INTERLOCK_WEB01_KEY_PASS"  # the key's passphrase; without key_file: the password
+    known_hosts = "known_hosts"                # default: ~/.ssh/known_hosts
+
+The back-end object is an SshClient (client.py), the API activities use.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from engine.config.connections import BackendKind, OpenContext
+
+from .client import Completed, SshClient
+from .options import SshOptions, SshSettings, resolve
+
+
+def check_ssh(options: BaseModel, context: OpenContext) -> None:
+    assert isinstance(options, SshOptions)
+    resolve(options, context)
+
+
+def open_ssh(options: BaseModel, context: OpenContext) -> SshClient:
+    assert isinstance(options, SshOptions)
+    return SshClient(resolve(options, context))
+
+
+async def probe_ssh(client: object) -> str:
+    assert isinstance(client, SshClient)
+    return await client.probe()
+
+
+SSH = BackendKind(
+    kind="ssh",
+    title="SSH",
+    Options=SshOptions,
+    open=open_ssh,
+    check=check_ssh,
+    probe=probe_ssh,
+    description="Commands and file transfers (SFTP) on a host over SSH, with a key or a password.",
+)
+
+__all__ = ["SSH", "Completed", "SshClient", "SshOptions", "SshSettings"]
