@@ -61,12 +61,33 @@ def _env_key(name: str) -> str:
 
 def child_environment(properties: RunProgramProperties, config: Any) -> dict[str, str]:
     """The environment a program gets (see the module's docstring)."""
+    return clean_environment(config, inherit_env=properties.inherit_env, extra=properties.env)
+
+
+def clean_environment(config: Any, *, inherit_env: bool, extra: dict[str, str] | None = None) \
+        -> dict[str, str]:
+    """Interlock's environment without the config's secrets (and with inherit_env false, only the
+    basic variables), then `extra` on top: what any child process of an activity gets."""
     hidden = {_env_key(name) for name in secret_env_names(config)}
     secrets = secret_values(config)
     inherited = {name: value for name, value in os.environ.items()
                  if _env_key(name) not in hidden and value not in secrets
-                 and (properties.inherit_env or _env_key(name) in BASIC_ENV or name.startswith("LC_"))}
-    return {**inherited, **properties.env}
+                 and (inherit_env or _env_key(name) in BASIC_ENV or name.startswith("LC_"))}
+    return {**inherited, **(extra or {})}
+
+
+async def communicate(process: asyncio.subprocess.Process, timeout_s: float | None,
+                      stdin: bytes | None = None) -> tuple[bytes, bytes]:
+    """The child's stdout and stderr once it ends; after timeout_s (TimeoutError) or when the instance
+    is cancelled, the child is killed and reaped first, so nothing keeps running behind the job."""
+    try:
+        async with asyncio.timeout(timeout_s):
+            return await process.communicate(stdin)
+    except (TimeoutError, asyncio.CancelledError):
+        if process.returncode is None:
+            process.kill()
+        await process.wait()
+        raise
 
 
 class RunProgram(ActivityType):
@@ -97,15 +118,9 @@ class RunProgram(ActivityType):
         except OSError as exc:
             raise ActivityError(f"cannot start {properties.argv[0]}: {exc.strerror or exc}") from None
         try:
-            async with asyncio.timeout(properties.timeout_s):
-                out, err = await process.communicate()
-        except (TimeoutError, asyncio.CancelledError) as exc:
-            process.kill()
-            await process.wait()
-            if isinstance(exc, TimeoutError):
-                raise ActivityError(f"{properties.argv[0]} killed after {properties.timeout_s:g} s") \
-                    from None
-            raise
+            out, err = await communicate(process, properties.timeout_s)
+        except TimeoutError:
+            raise ActivityError(f"{properties.argv[0]} killed after {properties.timeout_s:g} s") from None
         stdout = out.decode(errors="replace")
         stderr = err.decode(errors="replace")
         if process.returncode != 0:

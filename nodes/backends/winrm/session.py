@@ -35,11 +35,12 @@ class WinRmSession:
     def __init__(self, settings: WinRmSettings) -> None:
         self.settings = settings
 
-    def run_powershell(self, script: str) -> Completed:
-        """The script's output; WinRmUnavailable (a complete sentence) when the exchange failed."""
+    def run_powershell(self, script: str, timeout_s: float | None = None) -> Completed:
+        """The script's output; WinRmUnavailable (a complete sentence) when the exchange failed.
+        timeout_s: the longest this script may run, when shorter than command_timeout_s."""
         args = command_line(script)
         try:
-            return self._run(args)
+            return self._run(args, timeout_s)
         except _EXCHANGE_ERRORS as exc:
             raise WinRmUnavailable(scrub(describe(exc, self.settings), self.settings.password)) from None
 
@@ -55,20 +56,22 @@ class WinRmSession:
         protocol.transport.read_timeout_sec = (s.connect_timeout_s, s.read_timeout_s)  # type: ignore[assignment]
         return protocol
 
-    def _run(self, args: list[str]) -> Completed:
+    def _run(self, args: list[str], timeout_s: float | None = None) -> Completed:
         protocol = self._protocol()
-        deadline = time.monotonic() + self.settings.command_timeout_s
+        limit = min(timeout_s or self.settings.command_timeout_s, self.settings.command_timeout_s)
+        deadline = time.monotonic() + limit
         shell = protocol.open_shell(noprofile=True, codepage=_UTF8)
         try:
             command = protocol.run_command(shell, POWERSHELL, args, skip_cmd_shell=True)
             try:
-                return self._receive(protocol, shell, command, deadline)
+                return self._receive(protocol, shell, command, deadline, limit)
             finally:
                 _quietly(protocol.cleanup_command, shell, command)
         finally:
             _quietly(protocol.close_shell, shell)
 
-    def _receive(self, protocol: Protocol, shell: str, command: str, deadline: float) -> Completed:
+    def _receive(self, protocol: Protocol, shell: str, command: str, deadline: float,
+                 limit: float) -> Completed:
         stdout: list[bytes] = []
         stderr: list[bytes] = []
         while True:
@@ -82,9 +85,15 @@ class WinRmSession:
                 return Completed(b"".join(stdout), b"".join(stderr), code)
             if time.monotonic() >= deadline:
                 raise WinRmUnavailable(
-                    f"the script did not finish within command_timeout_s "
-                    f"({self.settings.command_timeout_s} s) on {self.settings.address}; Interlock asked "
+                    f"the script did not finish within {_limit_text(limit, self.settings.command_timeout_s)} "
+                    f"on {self.settings.address}; Interlock asked "
                     f"WinRM to end it, but what it started may still complete there")
+
+
+def _limit_text(limit: float, command_timeout_s: int) -> str:
+    if limit < command_timeout_s:
+        return f"timeout_s ({limit:g} s)"
+    return f"command_timeout_s ({command_timeout_s} s)"
 
 
 def _quietly(call: Callable[..., Any], *args: Any) -> None:
