@@ -123,3 +123,13 @@ def self_signed_certificate(folder: Path, stem: str = "server") -> tuple[Path, P
     key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                            serialization.NoEncryption()))
     return cert_file, key_file
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Any]:
+    """A real PostgreSQL server (tests/servers/postgres.py), started once for the whole suite: a test
+    that needs its own data makes its own database (`postgres.admin("CREATE DATABASE ...")`)."""
+    from servers.postgres import running_postgres
+
+    with running_postgres() as server:
+        yield server

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, CursorResult, Engine, column, insert, table, text
+from sqlalchemy import Connection, Engine, Executable, column, insert, table, text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError, StatementError
 
 from engine.errors import ActivityError
@@ -55,7 +55,7 @@ class Database:
     def execute(self, sql: str, parameters: Mapping[str, Any], *, timeout_s: float | None) -> int:
         """Run an UPDATE / DELETE / upsert; the rows it changed."""
         return self._transaction("write", timeout_s, lambda connection: _count(
-            connection.execute(_bound_text(sql, parameters, "statement"), dict(parameters))))
+            connection, _bound_text(sql, parameters, "statement"), parameters))
 
     def insert(self, name: str, values: Mapping[str, Any], *, timeout_s: float | None) -> int:
         """INSERT one row; table and column names are quoted by SQLAlchemy, values are bound."""
@@ -63,7 +63,7 @@ class Database:
         target = table(table_name, *(column(key) for key in values), schema=schema or None)
         statement = insert(target).values(dict(values))
         return self._transaction(f"insert into {name}", timeout_s,
-                                 lambda connection: _count(connection.execute(statement)))
+                                 lambda connection: _count(connection, statement))
 
     def ping(self) -> str:
         self._transaction("SELECT 1", None, lambda connection: connection.execute(text("SELECT 1")).scalar())
@@ -120,5 +120,9 @@ def _unique_columns(names: list[str]) -> None:
         seen.add(name)
 
 
-def _count(result: CursorResult[Any]) -> int:
+def _count(connection: Connection, statement: Executable, parameters: Mapping[str, Any] | None = None) -> int:
+    """Run a write; the rows it changed (kept even where the driver's cursor is closed early, as
+    psycopg's is after an INSERT)."""
+    result = connection.execute(statement, dict(parameters or {}),
+                                execution_options={"preserve_rowcount": True})
     return result.rowcount
