@@ -1,0 +1,13 @@
+"""The net pack: commands over SSH, e-mail, and whether a host answers (DESIGN §6.3)."""
+
+from engine.activity import Pack
+
+from .ping import Ping
+from .ssh_command import SshCommand
+
+PACK = Pack(
+    name="net",
+    title="Network and Mail",
+    description="Run SSH Command, Send Email and Get Computer/IP Status.",
+    activities=[SshCommand, Ping],
+)

@@ -1,0 +1,77 @@
+"""Get Computer/IP Status (net.ping) on loopback: reachable by ICMP where this system allows it, by TCP
+to a port a test server listens on; unreachable (and quickly) on a port nothing listens on; unknown
+names; fail_when_unreachable."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from runbooks import act, instance, run
+from servers import free_port
+
+from nodes.net.reachability import icmp_mode
+
+
+@pytest.fixture
+def listening() -> Iterator[int]:
+    """A TCP port on 127.0.0.1 that accepts connections."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        yield server.getsockname()[1]
+
+
+async def test_tcp_to_a_listening_port_is_reachable(tmp_path: Path, listening: int):
+    result = await run(tmp_path, act("ping", "net.ping", host="127.0.0.1", method="tcp", port=listening,
+                                     count=2))
+    assert result.status == "success", result
+    (row,) = result.rows("ping")
+    assert (row["reachable"], row["address"], row["method"], row["detail"]) == (True, "127.0.0.1", "tcp", "")
+    assert 0 < row["round_trip_ms"] < 1000
+
+
+async def test_an_unused_port_is_unreachable_quickly_and_not_a_failure(tmp_path: Path):
+    port = free_port()
+    started = time.monotonic()
+    result = await run(tmp_path, act("ping", "net.ping", host="127.0.0.1", method="tcp", port=port))
+    assert time.monotonic() - started < 2
+    assert result.status == "success"
+    (row,) = result.rows("ping")
+    assert row["reachable"] is False and row["round_trip_ms"] is None
+    assert row["detail"] == f"TCP port {port}: Connection refused"
+
+
+async def test_fail_when_unreachable_fails_with_the_reason(tmp_path: Path):
+    port = free_port()
+    result = await run(tmp_path, act("ping", "net.ping", host="127.0.0.1", method="tcp", port=port,
+                                     fail_when_unreachable=True))
+    assert result.status == "failed"
+    error = instance(result, "ping").error
+    assert error == f"127.0.0.1 is not reachable: TCP port {port}: Connection refused"
+
+
+async def test_an_unknown_name_is_unreachable_with_the_reason(tmp_path: Path):
+    result = await run(tmp_path, act("ping", "net.ping", host="no-such-host.invalid", method="tcp"))
+    (row,) = result.rows("ping")
+    assert row["reachable"] is False and row["address"] == ""
+    assert row["detail"].startswith("host name no-such-host.invalid not found")
+
+
+async def test_icmp_echo_reaches_loopback_where_the_system_allows_it(tmp_path: Path):
+    if icmp_mode() is None:
+        pytest.skip("this system lets no unprivileged process send ICMP echo (ping_group_range)")
+    result = await run(tmp_path, act("ping", "net.ping", host="127.0.0.1", method="icmp", count=2))
+    (row,) = result.rows("ping")
+    assert (row["reachable"], row["method"], row["address"]) == (True, "icmp", "127.0.0.1"), row
+    assert 0 <= row["round_trip_ms"] < 1000
+
+
+async def test_auto_uses_icmp_when_allowed_else_tcp(tmp_path: Path, listening: int):
+    result = await run(tmp_path, act("ping", "net.ping", host="localhost", port=listening))
+    (row,) = result.rows("ping")
+    assert row["reachable"] is True
+    assert row["method"] == ("tcp" if icmp_mode() is None else "icmp")
