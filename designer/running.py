@@ -17,6 +17,7 @@ from engine.errors import InterlockError
 from engine.format.document import Document
 from engine.history import open_history
 from engine.run.executor import Engine
+from engine.schedule.monitors import start_waiting_text
 
 from .canvas.scene import RunbookScene
 from .connections_dialog import ConnectionsDialog
@@ -150,7 +151,9 @@ class RunningMixin:
             self.docks["log"].show()
             self.docks["log"].raise_()
             self._update_run_actions()
-        self.statusBar().showMessage(f"Running {tab.document.runbook.name}: job {job_id}…")
+        waiting = start_waiting_text(tab.document.runbook, self.registry)
+        armed = f" — armed: waiting for {waiting}" if waiting else ""
+        self.statusBar().showMessage(f"Running {tab.document.runbook.name}: job {job_id}{armed}…")
 
     def open_history_job(self, job_id: str) -> bool:
         """Paint a past job onto the canvas (opening its runbook file first if another is open)."""

@@ -89,6 +89,15 @@ class RunContext(Protocol):
         """The event that started this job when its runbook starts at a monitor (the row the monitor
         publishes); None otherwise."""
 
+    async def counter(self, name: str, action: str = "get", amount: int = 0) -> int:
+        """A counter's value after `action` (get | increment | decrement | set | reset; DESIGN §6.1),
+        changed atomically across jobs and processes; ActivityError when the config does not define it."""
+
+    @property
+    def trigger(self) -> Row | None:
+        """The event that started this job when its runbook starts at a monitor (the row the monitor
+        publishes); None otherwise."""
+
 
 class ActivityType:
     """Base of every activity type; subclass it in a pack and list the class in the pack."""
@@ -105,6 +114,13 @@ class ActivityType:
     # The published field that names what an instance worked on (a VM's name, a monitored object):
     # progress lines and run summaries show it, so a person reads "Stop VM: web01, web02".
     subject_field: ClassVar[str | None] = None
+    # A monitor (engine.schedule.monitors.MonitorType) starts its runbook on events: it must be the
+    # runbook's start point, and the scheduler or `interlock run` arms it before any job exists.
+    trigger: ClassVar[bool] = False
+    # True for a type that may publish a secret it made (a generated password): it passes the value to
+    # engine.config.redaction.remember_secret, and jobs of runbooks using it mask their events and result
+    # even when the config names no secret.
+    may_publish_secrets: ClassVar[bool] = False
     # A monitor (engine.schedule.monitors.MonitorType) starts its runbook on events: it must be the
     # runbook's start point, and the scheduler or `interlock run` arms it before any job exists.
     trigger: ClassVar[bool] = False

@@ -41,6 +41,7 @@ class ActivityItem(ProblemMarkers, QGraphicsObject):
         self.enabled = True
         self.junction = False
         self.placeholder: str | None = None  # the Orchestrator type a placeholder stands for
+        self.monitor: str | None = None
         self.errors: list[str] = []
         self.warnings: list[str] = []
         self.overlay: dict[str, Any] = {}  # run state painted on top (the run view sets it)
@@ -55,9 +56,11 @@ class ActivityItem(ProblemMarkers, QGraphicsObject):
     # -- model -------------------------------------------------------------------------------------
 
     def set_info(self, *, name: str, type_label: str, icon: str, color: str, enabled: bool,
-                 junction: bool, description: str = "", placeholder: str | None = None) -> None:
+                 junction: bool, description: str = "", placeholder: str | None = None,
+                 monitor: str | None = None) -> None:
         self.name, self.type_label, self.icon, self.color = name, type_label, icon, color
         self.description, self.placeholder = description, placeholder
+        self.monitor = monitor  # what a monitor activity waits for (engine.schedule.monitors)
         self.enabled, self.junction = enabled, junction
         self._refresh_tooltip()
         self.update()
@@ -72,6 +75,9 @@ class ActivityItem(ProblemMarkers, QGraphicsObject):
                  text(self.type_label)]
         if self.description:
             lines.append(f"<i>{text(self.description)}</i>")
+        if self.monitor is not None:
+            lines.append(f"Starts this runbook on: {text(self.monitor)}<br>"
+                         "<i>Armed by interlock scheduler (monitor = true), or by Run</i>")
         if self.placeholder is not None:
             lines.append(f"<span style='color:{style.PLACEHOLDER_HATCH.name()}'>"
                          f"{text(replace_hint(self.placeholder))}</span>")

@@ -17,6 +17,7 @@ from engine.config.registry import Registry
 from engine.errors import Problem
 from engine.format.document import Change, Document
 from engine.run.progress import ActivityCounts, ProgressCounts
+from engine.schedule.monitors import waiting_text
 
 from . import style
 from .activity_item import ActivityItem
@@ -133,7 +134,8 @@ class RunbookScene(QGraphicsScene):
                       icon=kind.icon if kind else "", color=kind.color if kind else "#9aa3ad",
                       enabled=activity.enabled, junction=bool(kind and kind.kind == "junction"),
                       description=activity.description,
-                      placeholder=original_type(activity.type, activity.properties))
+                      placeholder=original_type(activity.type, activity.properties),
+                      monitor=waiting_text(kind, activity.properties))
         if (item.pos().x(), item.pos().y()) != activity.at:
             item.setPos(QPointF(*activity.at))
         self.update_links_of(activity_id)

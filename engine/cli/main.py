@@ -20,6 +20,7 @@ from .migrate import add_import_command
 from .options import whole_number
 from .render import visible
 from .schedule import add_schedule_commands
+from .waiting import add_wait_options
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 EXPORT_FORMATS = ("png", "svg", *TEXT_FORMATS)
@@ -49,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="print the job result document on stdout at the end, and nothing else")
     output.add_argument("--events", action="store_true",
                         help="write each event as one JSON line on stdout as it happens")
+    add_wait_options(runner)
     runner.set_defaults(handler=run.run)
 
     history = sub.add_parser("history", help="list past jobs, newest first")

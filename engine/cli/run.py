@@ -25,6 +25,7 @@ from ..run.executor import Engine
 from ..run.result import JobResult
 from .progress import LiveProgress, PlainProgress, ProgressCounts
 from .render import markup, print_summary, visible
+from .waiting import EXIT_NO_EVENT, NoEvent, wait_for_trigger
 
 EXIT_CODES = {"success": 0, "warning": 0, "failed": 1, "cancelled": 1}
 
@@ -57,6 +58,11 @@ def run(args: argparse.Namespace) -> int:
         values = engine.check_parameters(runbook, given)
     except ParameterError as exc:
         raise ParameterError(f"{args.runbook}: {exc}") from None
+    try:
+        trigger = wait_for_trigger(args, engine, runbook)  # a monitor runbook: its event first
+    except NoEvent as exc:
+        print(visible(str(exc)), file=sys.stderr)
+        return EXIT_NO_EVENT
     store = open_history()
     settle_for_jobs()  # everything is loaded: keep the collector off it while the job runs
 
@@ -72,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         sinks.append(_write_event)
     try:
         with table or nullcontext():
-            result = asyncio.run(_run_job(engine, runbook, values, sinks, err))
+            result = asyncio.run(_run_job(engine, runbook, values, sinks, err, trigger))
         _save(store, result, err)
     finally:
         _close(store, err)
@@ -90,8 +96,8 @@ def _write_event(event: Event) -> None:
 
 
 async def _run_job(engine: Engine, runbook: Runbook, values: dict[str, Any], sinks: list[EventSink],
-                   err: Console) -> JobResult:
-    handle = engine.start(runbook, values, sinks)
+                   err: Console, trigger: dict[str, Any] | None = None) -> JobResult:
+    handle = engine.start(runbook, values, sinks, trigger=trigger)
 
     def interrupted() -> None:
         err.print("[yellow]cancelling the job... (Ctrl+C again to stop without waiting)[/]")

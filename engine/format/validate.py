@@ -300,6 +300,10 @@ def _check_activity(activity: Activity, compiled: CompiledGraph, registry: Regis
         problems += _syntax_problems(condition.value, f"{key}.value", file, activity=activity.id)
     if compiled.cycle or activity.id not in compiled.index:
         return problems
+    if kind is not None and kind.trigger and activity.enabled and activity.id not in compiled.starts:
+        problems.append(Problem(f'"{activity.name}" is a monitor ({activity.type}): a monitor starts its '
+                                f"runbook, so it must be the first activity (no incoming links)",
+                                file=file, activity=activity.id, key="type"))
     if kind is not None and kind.kind == "junction":
         republish = activity.properties.get("republish")
         preds = compiled.predecessors(activity.id)

@@ -110,9 +110,11 @@ class Engine:
 
     def start(self, runbook: Runbook, parameters: dict[str, Any] | None = None,
               sinks: Iterable[EventSink] = (), *, parent_job_id: str | None = None,
-              depth: int = 0, before_instance: BeforeInstance | None = None) -> JobHandle:
+              depth: int = 0, before_instance: BeforeInstance | None = None,
+              trigger: dict[str, Any] | None = None) -> JobHandle:
         """Start a job on the running loop. Bad parameters raise ParameterError (a cyclic runbook
-        RunbookError) before anything runs."""
+        RunbookError) before anything runs. trigger: the event a monitor saw, which the runbook's
+        start activity (that monitor) publishes as its row (engine.schedule.monitors)."""
         compiled = self.compile(runbook)
         if compiled.cycle:
             raise RunbookError(Problem("the links form a cycle; validate the runbook first",
@@ -127,7 +129,7 @@ class Engine:
                 before_instance = _masked_pauses(before_instance, self.redactor)
         # before_instance: a tester's hook, awaited before each instance runs (step mode, breakpoints)
         job = Job(self, runbook, compiled, values, sinks, parent_job_id=parent_job_id, depth=depth,
-                  before_instance=before_instance, variables=variables)
+                  before_instance=before_instance, variables=variables, trigger=trigger)
         run: Coroutine[Any, Any, JobResult] = job.run()
         if self.redactor is not None and depth == 0:
             run = _redacted(run, self.redactor)

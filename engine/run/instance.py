@@ -81,6 +81,10 @@ class InstanceContext:
         return self._job.config
 
     @property
+    @property
+    def trigger(self) -> dict[str, Any] | None:
+        return self._job.trigger
+
     def cancel_requested(self) -> threading.Event:
         """Set when the job is cancelled; blocking code may check it to stop early (made on demand)."""
         if self._cancel_requested is None:

@@ -86,13 +86,15 @@ class Job:
     def __init__(self, engine: JobServices, runbook: Runbook, compiled: CompiledGraph,
                  parameters: dict[str, Any], sinks: list[EventSink], *, parent_job_id: str | None = None,
                  depth: int = 0, before_instance: BeforeInstance | None = None,
-                 variables: dict[str, Any] | None = None) -> None:
+                 variables: dict[str, Any] | None = None, trigger: dict[str, Any] | None = None) -> None:
         """variables: the values of the global variables the runbook reads, or None when it reads
-        neither variables nor job data (then no token carries them)."""
+        neither variables nor job data (then no token carries them). trigger: the event that started
+        the job, which its start activity (a monitor) publishes as its row."""
         self.engine = engine
         self.before_instance = before_instance
         self.runbook = runbook
         self.parameters = parameters
+        self.trigger = trigger
         self.sinks = sinks
         self.job_id = str(uuid.uuid4())
         self.parent_job_id = parent_job_id

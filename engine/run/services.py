@@ -68,6 +68,7 @@ class InstanceHost(Protocol):
     parameters: dict[str, Any]
     config: Config
     engine: JobServices
+    trigger: dict[str, Any] | None
     returned: dict[str, Any]
 
     def log(self, message: str, level: str = "info", activity: str | None = None) -> None: ...

@@ -4,12 +4,13 @@
     name = "nightly-checkpoint"
     runbook = "vm-checkpoint.json"          # relative to this file
     parameters = { "Batch Number" = "1" }
-    cron = "0 2 * * *"                      # or: interval = "15m" (s, m, h, d)
+    cron = "0 2 * * *"                      # or: interval = "15m" (s, m, h, d), or: monitor = true
     timezone = "Europe/Berlin"              # default UTC
     days = ["mon", "tue", "wed", "thu", "fri"]   # optional permitted days
     hours = "01:00-05:00"                   # optional permitted hours (local)
     exceptions = ["2026-12-24"]             # optional dates without runs (local)
     concurrency = "skip"                    # or "queue", when the previous run is still going
+                                            # (monitor entries: "parallel", the default, too)
     timeout_min = 120
     enabled = true
 
@@ -17,6 +18,10 @@ Cron arithmetic is croniter's, on local wall-clock times. Daylight saving time n
 a run: a local time that does not exist (clocks go forward) runs at the same distance after the jump
 (02:30 becomes 03:30), and a local time that happens twice (clocks go back) runs once, at its first
 occurrence. A run time that falls outside the permitted days/hours or on an exception date is skipped.
+
+`monitor = true` (instead of cron or interval): the runbook starts at a monitor (monitor.date_time,
+monitor.file), which the scheduler keeps armed; each event starts a job (engine/schedule/monitors.py).
+Days, hours and exception dates then gate the events: one outside them starts nothing.
 
 Every entry that loads can run: an interval is 1 s to 366 days, and a cron expression has five fields
 and a next fire time (`0 0 30 2 *` has none). Checked here, so `schedule check`, `schedule list` and
@@ -93,7 +98,9 @@ class ScheduleEntry(BaseModel):
     days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] | None = None
     hours: str | None = None
     exceptions: list[date] = Field(default_factory=list)
-    concurrency: Literal["skip", "queue"] = "skip"
+    monitor: bool = False
+    # None: "skip" for timed entries, "parallel" (a job per event at once) for monitor entries
+    concurrency: Literal["skip", "queue", "parallel"] | None = None
     timeout_min: float | None = Field(None, gt=0)
     enabled: bool = True
 
@@ -132,9 +139,21 @@ class ScheduleEntry(BaseModel):
 
     @model_validator(mode="after")
     def _one_trigger(self) -> ScheduleEntry:
-        if (self.cron is None) == (self.interval is None):
-            raise ValueError("give either cron or interval (one of them)")
+        if self.monitor:
+            if self.cron is not None or self.interval is not None:
+                raise ValueError("a monitor entry is started by its runbook's monitor: give no cron or "
+                                 "interval with monitor = true")
+        elif (self.cron is None) == (self.interval is None):
+            raise ValueError("give either cron or interval (one of them), or monitor = true")
+        elif self.concurrency == "parallel":
+            raise ValueError('concurrency "parallel" is for monitor entries (monitor = true); '
+                             'a timed entry takes "skip" or "queue"')
         return self
+
+    @property
+    def policy(self) -> Literal["skip", "queue", "parallel"]:
+        """What happens to a run that is due while the previous one is still going."""
+        return self.concurrency or ("parallel" if self.monitor else "skip")
 
     @property
     def zone(self) -> ZoneInfo:
@@ -200,8 +219,11 @@ class ScheduleEntry(BaseModel):
                 yield moment
 
     def next_runs(self, after: datetime, count: int = 3, horizon_days: int = 366) -> list[datetime]:
-        """The next `count` permitted run instants (UTC) after `after`; fewer if none within the horizon."""
+        """The next `count` permitted run instants (UTC) after `after`; fewer if none within the horizon
+        (none for a monitor entry: its events are not known beforehand)."""
         runs: list[datetime] = []
+        if self.monitor:
+            return runs
         limit = after + timedelta(days=horizon_days)
         candidates = self._candidates(after)
         while len(runs) < count:

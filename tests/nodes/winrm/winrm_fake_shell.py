@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
+import winrm_fake_script
+
 SCOM_REASONS = {
     "PlannedOther", "UnplannedOther", "PlannedHardwareMaintenance", "UnplannedHardwareMaintenance",
     "PlannedHardwareInstallation", "UnplannedHardwareInstallation", "PlannedOperatingSystemReconfiguration",
@@ -109,6 +111,7 @@ class FakeState:
     hyperv_hosts: set[str] = field(default_factory=lambda: {"localhost"})
     management_servers: set[str] = field(default_factory=lambda: {"localhost"})
     management_group: str = "CONTOSO-MG"
+    computer_name: str = "WIN01"  # a plain Windows host's name (the winrm kind)
     faults: list[Fault] = field(default_factory=list)
     # What changed, in order: (cmdlet, VM or object, detail) — what a test asserts the order on.
     events: list[tuple[str, str, str]] = field(default_factory=list)
@@ -339,6 +342,14 @@ class FakePowerShell:
             self.script_errors.append(f"unreadable script: {exc}")
             return b"", clixml_error(f"fake: {exc}"), 1
         self.invocations.append(invocation)
+        if winrm_fake_script.is_user_script(script):  # Run Script: the user's own script in a wrapper
+            invocation.flavour = "script"
+            try:
+                stdout, invocation.exit_code = winrm_fake_script.run(script, invocation.inputs)
+            except winrm_fake_script.Unsupported as exc:
+                self.script_errors.append(str(exc))
+                return b"", clixml_error(f"fake: {exc}"), 1
+            return stdout, b"", invocation.exit_code
         with self.state.lock:
             try:
                 invocation.answer, invocation.exit_code = {"ok": self._dispatch(invocation)}, 0
@@ -357,6 +368,12 @@ class FakePowerShell:
     # -- plumbing shared by the three systems --
 
     def _dispatch(self, inv: Invocation) -> Any:
+        if inv.uses("Get-CimInstance"):  # the winrm kind's connection test
+            inv.flavour = "host"
+            if inv.call("Get-CimInstance").param("ClassName") != "Win32_OperatingSystem":
+                raise ScriptError("Get-CimInstance without -ClassName Win32_OperatingSystem")
+            return {"computer": self.state.computer_name, "os": "Microsoft Windows Server 2022 Standard",
+                    "powershell": "5.1.20348.2849"}
         if inv.uses("Get-SCVMMServer"):
             inv.flavour = "scvmm"
             return ScvmmFake(self, inv).run()
