@@ -7,7 +7,6 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine.activity import ActivityType, RunContext
-from engine.fielddocs import FieldDoc
 
 from .sql import ParameterValue, database_of
 
@@ -42,13 +41,7 @@ class QueryDatabase(ActivityType):
     icon = "database"
     color = "#2f6f8f"
     Properties = QueryProperties
-    Published = None  # the columns depend on the query
-
-    def published_fields(self, properties: dict[str, Any]) -> list[str] | None:
-        return None
-
-    def published_docs(self, properties: dict[str, Any]) -> list[FieldDoc] | None:
-        return None
+    Published = None  # the columns depend on the query: published_fields() is None (not known before)
 
     def run(self, properties: QueryProperties, context: RunContext) -> list[dict[str, Any]]:
         database = database_of(context, properties.connection)
