@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from engine.config.connections import BackendKind, OpenContext
-from engine.errors import ConfigError
 from nodes.backends.interface import probe
+from nodes.backends.tls import trust_context
 
 from .backend import AlertmanagerBackend
 from .client import AlertmanagerApi, Endpoint
@@ -75,20 +75,10 @@ def _token(context: OpenContext) -> tuple[str | None, str]:
 
 
 def _tls(options: AlertmanagerOptions, context: OpenContext) -> ssl.SSLContext | bool:
-    # Made once per connection: loading the CA store takes ~50 ms, more than a request on a LAN. Plain
-    # http has no certificate to check, so it skips that (False only spares httpx the loading).
+    # Plain http has no certificate to check, so it skips that (False only spares httpx the loading).
     if not options.verify or not options.url.startswith("https:"):
         return False
-    if options.ca_file is None:
-        return ssl.create_default_context()
-    path = context.path(options.ca_file)
-    if not path.is_file():
-        raise ConfigError(f'{context.where}: key "ca_file": {path} not found')
-    try:
-        return ssl.create_default_context(cafile=str(path))
-    except (ssl.SSLError, OSError) as exc:
-        raise ConfigError(f'{context.where}: key "ca_file": {path} holds no usable PEM certificate '
-                          f"({exc})") from None
+    return trust_context(options.ca_file, context)
 
 
 def check_alertmanager(options: BaseModel, context: OpenContext) -> None:
