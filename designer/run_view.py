@@ -16,7 +16,7 @@ from engine.config.registry import Registry
 from engine.config.settings import Config
 from engine.errors import InterlockError
 from engine.format.document import Document
-from engine.history import HistoryError, RunHistory, StoredJob, open_history
+from engine.history import HistoryError, RunHistory, StoredJob, open_counters, open_history
 from engine.run.events import Event, InstanceFinished
 from engine.run.executor import Engine, JobHandle
 from engine.run.progress import ProgressCounts
@@ -65,7 +65,7 @@ class RunController(QObject):
             raise InterlockError("a job of this runbook is already running: stop it first")
         runbook = self.document.runbook.model_copy(deep=True)
         runbook._path = self.document.runbook.path
-        engine = Engine(self.config, self.registry)
+        engine = Engine(self.config, self.registry, counters=open_counters())
         junctions = {a.id for a in runbook.activities if a.type in engine.junction_types()}
         counts = ProgressCounts(runbook, junctions, engine.subject_fields(runbook))
         store = open_history()

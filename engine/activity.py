@@ -149,6 +149,11 @@ class ActivityType:
         """The job's start parameters when this is a start activity that declares them."""
         return None
 
+    def counter_names(self, properties: dict[str, Any]) -> dict[str, str]:
+        """The counters an activity with these properties uses, by the property naming each, so that
+        a counter missing from the config is reported before a job runs."""
+        return {}
+
     def invoked_runbooks(self, properties: dict[str, Any]) -> list[str]:
         """Runbook files this activity runs (paths relative to its runbook's file), for exports that
         must carry them along; subscriptions in a path are not followed."""

@@ -13,6 +13,7 @@ from typing import Any
 from rich.console import Console
 
 from ..config.registry import Registry
+from ..config.settings import CONFIG_NAME, Config, load_config
 from ..errors import InterlockError
 from ..format.export import TEXT_FORMATS, render_text
 from ..format.fileio import load_runbook, validate_file
@@ -33,14 +34,19 @@ def validate(args: argparse.Namespace) -> int:
     invalid = 0
 
     @cache
-    def variables() -> tuple[list[str], str]:  # the config is read once, and only if a runbook needs it
-        from ..config.settings import CONFIG_NAME, load_config
+    def config() -> Config:  # read once, and only if a runbook needs it
+        return load_config(args.config)
 
-        config = load_config(args.config)
-        return list(config.variables), str(config.source) if config.source else CONFIG_NAME
+    def variables() -> tuple[list[str], str]:
+        return list(config().variables), str(config().source or CONFIG_NAME)
 
+    def counters() -> tuple[list[str], str]:
+        return list(config().counters), str(config().source or CONFIG_NAME)
+
+    # A counter missing from the config a run will use is an error; from one found by chance, a warning.
+    severity = "error" if args.config else "warning"
     for path in args.runbooks:
-        problems = validate_file(path, registry, variables)
+        problems = validate_file(path, registry, variables, counters, severity)
         errors = [p for p in problems if p.severity == "error"]
         for problem in problems:
             print(visible(str(problem) if problem.file else f"{path}: {problem}"), file=sys.stderr)

@@ -19,7 +19,7 @@ from ..errors import ParameterError
 from ..format.fileio import load_runbook
 from ..format.model import Runbook
 from ..gcpolicy import settle_for_jobs
-from ..history import HistoryError, RunHistory, open_history
+from ..history import HistoryError, RunHistory, open_counters, open_history
 from ..run.events import Event, EventSink
 from ..run.executor import Engine
 from ..run.result import JobResult
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     for warning in runbook.warnings:  # e.g. a subscription that only some paths can satisfy
         print(visible(str(warning)), file=sys.stderr)
     config = load_config(args.config)
-    engine = Engine(config, registry)
+    engine = Engine(config, registry, counters=open_counters())
     try:
         values = engine.check_parameters(runbook, given)
     except ParameterError as exc:

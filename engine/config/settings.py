@@ -92,14 +92,33 @@ class Variable(BaseModel):
         return self.value is None
 
 
-def _check_variable_name(name: str) -> str | None:
-    """Why a name cannot be written as `{{var.NAME}}`, or None."""
+class Counter(BaseModel):
+    """A counter (core.get_counter / core.modify_counter, DESIGN §6.1): its value lives in the run
+    history's database; the config says which counters exist and where each starts."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    default: int = Field(0, ge=-(2**63), le=2**63 - 1,
+                         description="The value the counter starts from, and returns to on reset")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _number_or_table(cls, data: Any) -> Any:
+        if isinstance(data, int) and not isinstance(data, bool):
+            return {"default": data}  # `Tickets = 5` reads as { default = 5 }
+        if not isinstance(data, dict):
+            raise ValueError(f"a counter is {{ default = 0 }} (got {data!r})")
+        return data
+
+
+def _check_variable_name(name: str, what: str = "variable") -> str | None:
+    """Why a name cannot be written as `{{var.NAME}}` (or as a counter's name), or None."""
     if not name:
-        return "a variable name cannot be empty"
+        return f"a {what} name cannot be empty"
     if "{" in name or "}" in name:
-        return "a variable name cannot hold braces"
+        return f"a {what} name cannot hold braces"
     if name != name.strip():
-        return "a variable name cannot begin or end with spaces"
+        return f"a {what} name cannot begin or end with spaces"
     return None
 
 
@@ -109,6 +128,7 @@ class Config(BaseModel):
     engine: EngineSettings = Field(default_factory=EngineSettings)
     connections: dict[str, Connection] = Field(default_factory=dict)
     variables: dict[str, Variable] = Field(default_factory=dict)
+    counters: dict[str, Counter] = Field(default_factory=dict)
     # Where the file was read from (None: defaults); relative paths in connections resolve against it.
     source: Path | None = Field(None, exclude=True)
 
@@ -120,6 +140,15 @@ class Config(BaseModel):
             if why:
                 raise ValueError(f"{name!r}: {why} (it is written {{{{var.NAME}}}} in runbooks)")
         return variables
+
+    @field_validator("counters")
+    @classmethod
+    def _counter_names(cls, counters: dict[str, Counter]) -> dict[str, Counter]:
+        for name in counters:
+            why = _check_variable_name(name, "counter")
+            if why:
+                raise ValueError(f"{name!r}: {why}")
+        return counters
 
     def base_dir(self) -> Path:
         return self.source.parent if self.source else Path.cwd()

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from pathlib import Path
+from typing import Literal
 
 from ..atomicfile import write_atomically
 from ..config.registry import Registry
 from ..errors import Problem, RunbookError
 from ..gcpolicy import paused_gc
+from .counterrefs import counter_references, undefined_counters
 from .jsonfmt import dumps
 from .jsonread import JsonInputError, loads
 from .model import FORMAT, Runbook
@@ -32,15 +34,17 @@ def _read(path: Path) -> tuple[object | None, list[Problem]]:
         return None, [Problem(exc.message, file=file, key=exc.key)]
 
 
-# The global variables a config defines and where to add one (its file), asked only for a runbook
-# that reads a variable (so a runbook without any is validated without a config).
+# The global variables (or counters) a config defines and where to add one (its file), asked only for
+# a runbook that uses one (so a runbook without any is validated without a config).
 DefinedVariables = Callable[[], tuple[Collection[str], str]]
 
 
 def validate_file(path: str | Path, registry: Registry | None = None,
-                  variables: DefinedVariables | None = None) -> list[Problem]:
+                  variables: DefinedVariables | None = None, counters: DefinedVariables | None = None,
+                  counter_severity: Literal["error", "warning"] = "error") -> list[Problem]:
     """Every problem of a runbook file, errors and warnings; raises nothing for runbook mistakes.
-    With `variables`, a `{{var.NAME}}` the config does not define is a warning."""
+    With `variables`, a `{{var.NAME}}` the config does not define is a warning; with `counters` (the
+    config's counters and where to add one), a counter it does not define is a `counter_severity`."""
     path = Path(path)
     registry = registry or Registry.from_entry_points()
     with paused_gc():
@@ -53,6 +57,9 @@ def validate_file(path: str | Path, registry: Registry | None = None,
         if found:
             defined, define_in = variables()
             problems += undefined_variables(found, defined, str(path), define_in, "warning")
+    if runbook is not None and counters is not None and counter_references(runbook, registry):
+        defined, define_in = counters()
+        problems += undefined_counters(runbook, registry, defined, str(path), define_in, counter_severity)
     return problems
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .counters import SQLiteCounters, StoredCounter, open_counters
 from .sqlite import FLUSH_AT, SCHEMA_VERSION, SQLiteHistory
 from .store import HistoryError, JobSummary, RunHistory, StoredInstance, StoredJob
 
@@ -25,5 +26,6 @@ def open_history(path: str | Path | None = None) -> RunHistory:
 
 __all__ = [
     "FLUSH_AT", "SCHEMA_VERSION", "HistoryError", "HistoryStore", "JobSummary", "RunHistory",
-    "SQLiteHistory", "StoredInstance", "StoredJob", "open_history",
+    "SQLiteCounters", "SQLiteHistory", "StoredCounter", "StoredInstance", "StoredJob", "open_counters",
+    "open_history",
 ]

@@ -32,7 +32,7 @@ from ..run.result import JobResult
 from .owner import Owner, is_gone, this_host, this_process
 from .store import HistoryError, JobSummary, RunHistory, StoredInstance, StoredJob
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 FLUSH_AT = 500
 FLUSH_AFTER_S = 0.5  # a buffered event reaches the disk this soon, even if no other event follows
 BUSY_TIMEOUT_S = 30.0
@@ -83,6 +83,14 @@ _MIGRATIONS: dict[int, list[str]] = {
         "ALTER TABLE jobs ADD COLUMN owner_started REAL",
         "CREATE INDEX jobs_status ON jobs (status)",
     ],
+    # Counters (DESIGN §6.1): a row once a counter is first changed; until then it is its default.
+    3: [
+        """CREATE TABLE counters (
+            name TEXT PRIMARY KEY,
+            value INTEGER NOT NULL,
+            updated_at TEXT
+        )""",
+    ],
 }
 
 
@@ -96,6 +104,44 @@ def _immediate(db: sqlite3.Connection) -> Iterator[None]:
     except BaseException:
         db.execute("ROLLBACK")
         raise
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """The history database at `path`, created or brought up to date; HistoryError names the file."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Autocommit mode: transactions are explicit, so each batch is exactly one.
+        db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+    except OSError as exc:
+        raise HistoryError(f"{path}: cannot create the run history: {exc.strerror or exc}") from None
+    except sqlite3.DatabaseError as exc:
+        raise HistoryError(f"{path}: cannot open the run history: {exc}") from None
+    try:
+        db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        _migrate(db, path)
+    except sqlite3.DatabaseError as exc:
+        db.close()
+        raise HistoryError(f"{path}: cannot open the run history: {exc}") from None
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def _migrate(db: sqlite3.Connection, path: Path) -> None:
+    with _immediate(db):  # two processes opening a new file must not both create it
+        db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        row = db.execute("SELECT MAX(version) FROM schema_version").fetchone()
+        current = row[0] or 0
+        if current > SCHEMA_VERSION:
+            raise HistoryError(f"{path}: the run history was written by a newer Interlock "
+                               f"(schema {current}, this one reads up to {SCHEMA_VERSION})")
+        for version in range(current + 1, SCHEMA_VERSION + 1):
+            for statement in _MIGRATIONS[version]:
+                db.execute(statement)
+            db.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
 
 
 def _dumps(value: Any) -> str:
@@ -144,34 +190,13 @@ class SQLiteHistory(RunHistory):
     # -- opening and migrating -------------------------------------------------------------------
 
     def _open(self) -> sqlite3.Connection:
+        db = connect(self.path)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            # Autocommit mode: transactions are explicit, so each batch is exactly one.
-            db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
-                                 check_same_thread=False)
-            db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            db.execute("PRAGMA journal_mode = WAL")
-            db.execute("PRAGMA synchronous = NORMAL")
-            self._migrate(db)
             self._mark_interrupted(db)
         except sqlite3.DatabaseError as exc:
+            db.close()
             raise HistoryError(f"{self.path}: cannot open the run history: {exc}") from None
-        except OSError as exc:
-            raise HistoryError(f"{self.path}: cannot create the run history: {exc.strerror or exc}") from None
         return db
-
-    def _migrate(self, db: sqlite3.Connection) -> None:
-        with _immediate(db):  # two processes opening a new file must not both create it
-            db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-            row = db.execute("SELECT MAX(version) FROM schema_version").fetchone()
-            current = row[0] or 0
-            if current > SCHEMA_VERSION:
-                raise HistoryError(f"{self.path}: the run history was written by a newer Interlock "
-                                   f"(schema {current}, this one reads up to {SCHEMA_VERSION})")
-            for version in range(current + 1, SCHEMA_VERSION + 1):
-                for statement in _MIGRATIONS[version]:
-                    db.execute(statement)
-                db.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
 
     def _mark_interrupted(self, db: sqlite3.Connection) -> None:
         """Running jobs of this host whose owner process is gone end `interrupted`, at the time of

@@ -25,11 +25,13 @@ from ..config.registry import Registry
 from ..config.secrets import resolve_variable
 from ..config.settings import CONFIG_NAME, Config
 from ..errors import ConfigError, Problem, RunbookError
+from ..format.counterrefs import undefined_counters
 from ..format.graph import CompiledGraph, compiled_for
 from ..format.model import Runbook
 from ..format.templates import VAR
 from ..format.validate import global_references, undefined_variables
 from ..parameters import Parameter, check_parameters
+from .counters import CounterStore
 from .events import Event, EventSink
 from .job import BeforeInstance, Job, JobHandle
 from .result import JobResult
@@ -37,9 +39,13 @@ from .services import PausePoint
 
 
 class Engine:
-    def __init__(self, config: Config | None = None, registry: Registry | None = None) -> None:
+    def __init__(self, config: Config | None = None, registry: Registry | None = None,
+                 counters: CounterStore | None = None) -> None:
+        """counters: where counter values are kept (engine.history.open_counters()); an engine made
+        without one runs every runbook but those that use a counter."""
         self.config = config or Config()
         self.registry = registry or Registry.from_entry_points()
+        self.counters = counters
         self.connections = Connections(self.config, self.registry.backends)
         # None when nothing is secret: jobs then run with their sinks as given, at no cost.
         redactor = Redactor.for_config(self.config)
@@ -104,6 +110,27 @@ class Engine:
         names = {ref.field for _, ref in found if ref.activity == VAR}
         return {name: resolve_variable(name, self.config.variables[name]) for name in sorted(names)}
 
+    def check_counters(self, runbook: Runbook) -> None:
+        """Every counter the runbook's enabled activities name (literally) is defined in the config;
+        otherwise a ConfigError naming it and where it is used, before anything runs."""
+        define_in = str(self.config.source) if self.config.source else CONFIG_NAME
+        problems = undefined_counters(runbook, self.registry, self.config.counters,
+                                      runbook.path or runbook.name, define_in, "error", enabled_only=True)
+        if problems:
+            raise ConfigError("\n".join(map(str, problems)))
+
+    def redactor_for(self, runbook: Runbook) -> Redactor | None:
+        """What masks a job's events and result: the config's secrets, or, when the config has none,
+        an empty mask for a runbook whose activities may make secrets while it runs (a generated
+        password); None otherwise, so other jobs pay nothing."""
+        if self.redactor is not None:
+            return self.redactor
+        for activity in runbook.activities:
+            kind = self.registry.get(activity.type)
+            if kind is not None and kind.may_publish_secrets and activity.enabled:
+                return Redactor(expect_secrets=True)
+        return None
+
     def check_parameters(self, runbook: Runbook, given: dict[str, Any] | None,
                          compiled: CompiledGraph | None = None) -> dict[str, Any]:
         return check_parameters(self.start_parameters(runbook, compiled), dict(given or {}), runbook.name)
@@ -121,18 +148,20 @@ class Engine:
                                        file=runbook.path or runbook.name, link=compiled.cycle[0]))
         values = self.check_parameters(runbook, parameters, compiled)
         self.check_connections(runbook)
+        self.check_counters(runbook)
         variables = self.check_variables(runbook)
         sinks = list(sinks)
-        if self.redactor is not None:
-            sinks = redacting(sinks, self.redactor)
+        redactor = self.redactor_for(runbook)
+        if redactor is not None:
+            sinks = redacting(sinks, redactor)
             if before_instance is not None:
-                before_instance = _masked_pauses(before_instance, self.redactor)
+                before_instance = _masked_pauses(before_instance, redactor)
         # before_instance: a tester's hook, awaited before each instance runs (step mode, breakpoints)
         job = Job(self, runbook, compiled, values, sinks, parent_job_id=parent_job_id, depth=depth,
                   before_instance=before_instance, variables=variables, trigger=trigger)
         run: Coroutine[Any, Any, JobResult] = job.run()
-        if self.redactor is not None and depth == 0:
-            run = _redacted(run, self.redactor)
+        if redactor is not None and depth == 0:
+            run = _redacted(run, redactor)
         task = asyncio.get_running_loop().create_task(run, name=f"interlock job {job.job_id}")
         return JobHandle(job, task)
 

@@ -16,6 +16,7 @@ from ..format.model import Loop, Retry
 from ..format.templates import render_value
 from ..format.validate import describe_error, key_path
 from .clock import iso, now
+from .counters import CounterAction, use_counter
 from .datapath import MissingData, PathContext
 from .filtering import passes
 from .rows import flatten, normalise
@@ -108,6 +109,10 @@ class InstanceContext:
 
     def connection(self, name: str) -> Any:
         return self._job.engine.connections.get(name)
+
+    async def counter(self, name: str, action: CounterAction = "get", amount: int = 0) -> int:
+        engine = self._job.engine
+        return await use_counter(engine.config, engine.counters, name, action, amount)
 
 
 def resolve_properties(node: PlanNode, path: PathContext | None) -> BaseModel:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from ..config.registry import Registry
     from ..config.settings import Config
     from ..format.model import Runbook
+    from .counters import CounterStore
     from .events import EventSink
     from .result import JobResult
 
@@ -47,12 +48,13 @@ class ChildJob(Protocol):
 
 
 class JobServices(Protocol):
-    """The engine as a job sees it: its configuration, packs and connections, and a way to start a
-    child job (Invoke Runbook)."""
+    """The engine as a job sees it: its configuration, packs, connections and counters, and a way to
+    start a child job (Invoke Runbook)."""
 
     config: Config
     registry: Registry
     connections: Connections
+    counters: CounterStore | None
 
     def start(self, runbook: Runbook, parameters: dict[str, Any] | None = None,
               sinks: Iterable[EventSink] = (), *, parent_job_id: str | None = None,

@@ -30,5 +30,11 @@ class Delay(ActivityType):
         return ["seconds"]
 
     async def run(self, properties: DelayProperties, context: RunContext) -> dict[str, float]:
-        await asyncio.sleep(properties.seconds)
-        return {"seconds": properties.seconds}
+        return {"seconds": await pause(properties.seconds)}
+
+
+async def pause(seconds: float) -> float:
+    """Wait `seconds` on the event loop (a job's cancellation ends the wait); the seconds waited. Shared
+    by Delay and Wait, so both stop the same way when their job is cancelled or times out."""
+    await asyncio.sleep(seconds)
+    return seconds

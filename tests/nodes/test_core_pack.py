@@ -23,7 +23,8 @@ from engine.run.events import Event
 
 CORE_TYPES = {
     "core.initialize_data", "core.junction", "core.return_data", "core.invoke_runbook",
-    "core.compare_values", "core.delay", "core.split", "core.run_program",
+    "core.compare_values", "core.delay", "core.split", "core.run_program", "core.wait", "core.get_counter",
+    "core.modify_counter",
 }
 
 

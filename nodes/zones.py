@@ -1,0 +1,44 @@
+"""Time zones by name, as a runbook writes them: an IANA name ("Europe/Paris"), "UTC", or "local" (this
+machine's zone, the one Orchestrator's runbook servers used)."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from engine.errors import ActivityError
+
+LOCAL = "local"
+
+
+def local_zone() -> tzinfo:
+    """This machine's zone with its rules (summer time), from TZ or /etc/localtime; its current offset
+    when neither names one."""
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    localtime = Path("/etc/localtime")
+    if localtime.is_symlink():
+        target = str(localtime.resolve())
+        candidates.append(target.partition("zoneinfo/")[2])
+    for name in candidates:
+        if name:
+            try:
+                return ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError, OSError):
+                continue
+    return datetime.now().astimezone().tzinfo or UTC
+
+
+def zone(name: str, prop: str) -> tzinfo:
+    """The zone a property names; ActivityError naming the property and the value when it is unknown."""
+    cleaned = name.strip()
+    if not cleaned or cleaned.lower() == LOCAL:
+        return local_zone()
+    if cleaned.upper() in ("UTC", "Z"):
+        return UTC
+    try:
+        return ZoneInfo(cleaned)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ActivityError(f'property "{prop}": unknown time zone "{name}" (give an IANA name such as '
+                            f'"Europe/Paris", "UTC" or "local")') from None
