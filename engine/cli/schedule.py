@@ -16,6 +16,7 @@ from ..config.settings import load_config
 from ..format.fileio import load_runbook
 from ..history import HistoryError, open_history
 from ..run.executor import Engine
+from ..schedule.monitors import check_monitor_entry
 from ..schedule.scheduler import describe
 from ..schedule.schedules import ScheduleEntry, Schedules, find_schedules, load_schedules, resolved
 from .render import STATUS_STYLE, markup, visible
@@ -37,6 +38,7 @@ def check(args: argparse.Namespace) -> int:
             engine.check_parameters(runbook, dict(entry.parameters))
             engine.check_connections(runbook)
             engine.check_variables(runbook)
+            check_monitor_entry(entry, runbook, engine)
         except Exception as exc:  # one entry's problem, foreseen or not, is reported with the entry
             problems.append(f"{_where(schedules, index, entry)}: {describe(exc)}")
     for problem in problems:
@@ -68,11 +70,13 @@ def list_schedules(args: argparse.Namespace) -> int:
     for title in ("Schedule", "Runbook", "When", "Next runs", "Last run"):
         table.add_column(title)
     for index, entry in enumerate(schedules.schedule, 1):
-        when = entry.cron or f"every {entry.interval}"
+        when = "on each event of its monitor" if entry.monitor else entry.cron or f"every {entry.interval}"
         when += f" ({entry.timezone})" + (f", {entry.hours}" if entry.hours else "") + \
             (f", {'/'.join(entry.days)}" if entry.days else "")
         if not entry.enabled:
             runs_text = "[dim]disabled[/]"
+        elif entry.monitor:
+            runs_text = "[dim]when events come[/]"
         else:
             try:
                 runs = entry.next_runs(now, 3)

@@ -28,6 +28,7 @@ from ..run.clock import iso, now
 from ..run.datapath import root_context
 from ..run.executor import Engine
 from ..run.job import host_name
+from .schedules import ScheduleEntry
 
 
 class WatchContext(Protocol):
@@ -166,6 +167,16 @@ class Armed:
 
     def fire_now(self) -> Row | None:
         return self.kind.fire_now(self.properties, self.context)
+
+
+def check_monitor_entry(entry: ScheduleEntry, runbook: Runbook, engine: Engine) -> None:
+    """A schedule entry and its runbook agree: `monitor = true` names a runbook that starts with a
+    monitor (whose settings are valid), and a timed entry one that does not. ConfigError saying so."""
+    if entry.monitor:
+        Armed(runbook, engine, lambda line: None)  # its settings resolve, as when the scheduler arms it
+    elif monitor_of(runbook, engine) is not None:
+        raise ConfigError(f"{runbook.path or runbook.name}: starts with a monitor, which starts its jobs: "
+                          f"give the entry monitor = true instead of cron or interval")
 
 
 async def first_event(armed: Armed, timeout: float | None) -> Row | None:
