@@ -93,11 +93,6 @@ class RunContext(Protocol):
         """A counter's value after `action` (get | increment | decrement | set | reset; DESIGN §6.1),
         changed atomically across jobs and processes; ActivityError when the config does not define it."""
 
-    @property
-    def trigger(self) -> Row | None:
-        """The event that started this job when its runbook starts at a monitor (the row the monitor
-        publishes); None otherwise."""
-
 
 class ActivityType:
     """Base of every activity type; subclass it in a pack and list the class in the pack."""
@@ -121,9 +116,6 @@ class ActivityType:
     # engine.config.redaction.remember_secret, and jobs of runbooks using it mask their events and result
     # even when the config names no secret.
     may_publish_secrets: ClassVar[bool] = False
-    # A monitor (engine.schedule.monitors.MonitorType) starts its runbook on events: it must be the
-    # runbook's start point, and the scheduler or `interlock run` arms it before any job exists.
-    trigger: ClassVar[bool] = False
     # Properties that hold code (a script): a subscription inside them is not substituted into the text;
     # the activity gets a CodeWithData (the text pieces and the values apart) and passes the values to the
     # code as data, so a subscribed value can never become code. Declare them as CodeText fields.
