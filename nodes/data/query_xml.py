@@ -75,7 +75,8 @@ def _parse(data: bytes, where: str) -> etree._Element:
     try:
         return etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
-        raise ActivityError(f"{where}: not well-formed XML: {exc}") from None
+        # exc.msg says what and where ("..., line 1, column 11"), without lxml's "(<string>, line 1)"
+        raise ActivityError(f"{where}: not well-formed XML: {exc.msg or exc}") from None
 
 
 def _local_name(node: Any) -> str:
