@@ -28,7 +28,8 @@ from .settings import Config, Connection
 DEFAULT_CONNECTION = "default"
 DEFAULT_KIND = "simulated"
 # The keys that say where a connection goes, shown in lists of connections.
-_WHERE_KEYS = ("host", "port", "uri", "url", "lab", "vmm_server", "management_server", "computer_name")
+_WHERE_KEYS = ("host", "port", "uri", "url", "base_url", "lab", "vmm_server", "management_server",
+               "computer_name")
 
 
 @dataclass(frozen=True)

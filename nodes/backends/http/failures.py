@@ -42,7 +42,8 @@ def transport_reason(exc: httpx.HTTPError, timeout_s: float) -> str:
             if cause.reason == "WRONG_VERSION_NUMBER" else ""
         return f"TLS error: {cause.reason or cause}{hint}"
     if isinstance(cause, OSError) and (cause.strerror or (cause.errno or 0) > 0):
-        words = cause.strerror or os.strerror(cause.errno or 0)
+        # asyncio's strerror is "Connect call failed (address)": the errno says it in the system's words.
+        words = os.strerror(cause.errno) if cause.errno and cause.errno > 0 else cause.strerror
         return f"cannot connect: {words} (is the URL right and the service up?)"
     if isinstance(exc, httpx.RemoteProtocolError):
         return f"the server broke the HTTP exchange: {exc}"

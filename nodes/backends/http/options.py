@@ -38,7 +38,8 @@ class HttpOptions(BaseModel):
     base_url: str = Field(description="The service's base URL; an activity's path is added to it")
     auth: AuthKind = Field("none", description="none, basic (user and password), bearer (a token) or ntlm "
                                                "(DOMAIN\\user and password)")
-    username: str | None = Field(None, min_length=1, description="The account for basic and ntlm")
+    username: str | None = Field(None, min_length=1, validate_default=True,
+                                 description="The account for basic and ntlm")
     password_env: str | None = Field(None, description="Environment variable holding the password (basic, "
                                                        "ntlm) or the token (bearer)")
     password_keyring: str | None = Field(None, description='"service:user" of the password or token in '
