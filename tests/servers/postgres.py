@@ -18,7 +18,6 @@ import os
 import pwd
 import secrets
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -29,14 +28,10 @@ from typing import Any
 
 from conftest import require_real
 
+from servers import free_port
+
 START_WITHIN_S = 60
 UNPRIVILEGED = "nobody"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def postgres_bin() -> Path | None:

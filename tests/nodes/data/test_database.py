@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from dbtargets import KINDS, PASSWORD_ENV, Target, act, errors, run, save, target
+from servers import free_port
 
 import engine
 from engine.config.connections import Connections
@@ -222,11 +223,7 @@ async def test_a_wrong_password_is_refused_without_showing_it(hosts: Target, tmp
 
 
 async def test_an_unreachable_server_is_named(tmp_path: Path):
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]  # nothing listens there once closed
+    port = free_port()  # nothing listens there
     result = await run(tmp_path, [query(query="SELECT 1")],
                        cmdb={"url": f"postgresql://nobody@127.0.0.1:{port}/x", "connect_timeout_s": 3})
     [error] = errors(result, "q")
