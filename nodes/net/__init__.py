@@ -3,11 +3,12 @@
 from engine.activity import Pack
 
 from .ping import Ping
+from .send_email import SendEmail
 from .ssh_command import SshCommand
 
 PACK = Pack(
     name="net",
     title="Network and Mail",
     description="Run SSH Command, Send Email and Get Computer/IP Status.",
-    activities=[SshCommand, Ping],
+    activities=[SshCommand, SendEmail, Ping],
 )

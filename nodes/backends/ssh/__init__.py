@@ -13,37 +13,13 @@ The back-end object is an SshClient (client.py), the API activities use.
 
 from __future__ import annotations
 
-from pydantic import BaseModel
-
-from engine.config.connections import BackendKind, OpenContext
+from nodes.backends.resolved import resolved_kind
 
 from .client import Completed, SshClient
 from .options import SshOptions, SshSettings, resolve
 
-
-def check_ssh(options: BaseModel, context: OpenContext) -> None:
-    assert isinstance(options, SshOptions)
-    resolve(options, context)
-
-
-def open_ssh(options: BaseModel, context: OpenContext) -> SshClient:
-    assert isinstance(options, SshOptions)
-    return SshClient(resolve(options, context))
-
-
-async def probe_ssh(client: object) -> str:
-    assert isinstance(client, SshClient)
-    return await client.probe()
-
-
-SSH = BackendKind(
-    kind="ssh",
-    title="SSH",
-    Options=SshOptions,
-    open=open_ssh,
-    check=check_ssh,
-    probe=probe_ssh,
-    description="Commands and file transfers (SFTP) on a host over SSH, with a key or a password.",
-)
+SSH = resolved_kind(
+    "ssh", "SSH", SshOptions, resolve, SshClient,
+    "Commands and file transfers (SFTP) on a host over SSH, with a key or a password.")
 
 __all__ = ["SSH", "Completed", "SshClient", "SshOptions", "SshSettings"]
