@@ -170,3 +170,17 @@ def test_cli_runs_a_runbook_whose_script_publishes_a_collection_and_a_link_filte
     (report,) = [a for a in document["activities"] if a["id"] == "report"]
     lines = sorted(row["line"] for inst in report["instances"] for row in inst["rows"])
     assert lines == ["db01: 8 GB", "web02: 4 GB"]
+
+
+def test_a_secret_the_script_prints_is_masked_in_the_job_result(tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("INTERLOCK_TEST_SCRIPT_TOKEN", "tok-3141-secret")
+    path = write(tmp_path, [script("use", "python", "print('token is', token)\nsame = token",
+                                   inputs={"token": "{{var.token}}"}, published=published("same=same"))])
+    config = tmp_path / "interlock.toml"
+    config.write_text('[variables]\ntoken = { env = "INTERLOCK_TEST_SCRIPT_TOKEN" }\n', encoding="utf-8")
+    code = main(["run", str(path), "--json", "--config", str(config)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "tok-3141-secret" not in out
+    (use,) = [a for a in json.loads(out)["activities"] if a["id"] == "use"]
+    assert own(use["instances"][0]["rows"]) == [{"same": "***", "output": "token is ***"}]
