@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from engine.activity import ActivityType, RunContext
 
-from .sql import ParameterValue, database_of
+from .sql import BoundValues, database_of
 
 DEFAULT_MAX_ROWS = 10_000
 
@@ -20,7 +20,7 @@ class QueryProperties(BaseModel):
     query: str = Field(min_length=1, title="Query",
                        description="SQL run as written; put subscribed values in Parameters and write "
                                    ":name where they go")
-    parameters: dict[str, ParameterValue] = Field(
+    parameters: BoundValues = Field(
         default_factory=dict, title="Parameters",
         description="Values bound to :name in the query (never pasted into the SQL text)")
     max_rows: int = Field(DEFAULT_MAX_ROWS, ge=1, le=1_000_000, title="Maximum rows",

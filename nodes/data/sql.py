@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
+from pydantic import AfterValidator
+
 from engine.activity import RunContext
 from engine.errors import ActivityError
 from nodes.backends.database import Database
 
-# A bound value: subscriptions arrive as text; a runbook may also hold numbers, booleans or null.
-ParameterValue = bool | int | float | str | None
+
+def _scalars(values: dict[str, Any]) -> dict[str, Any]:
+    for name, value in values.items():
+        if isinstance(value, list | dict):
+            raise ValueError(f'"{name}": a list or object cannot be bound; give text, a number, true/false '
+                             f"or null")
+    return values
+
+
+# Values bound to :names or columns: subscriptions arrive as text; a runbook may also hold numbers,
+# booleans or null. dict[str, Any] so that the designer edits it as a name/value table.
+BoundValues = Annotated[dict[str, Any], AfterValidator(_scalars)]
 
 
 def database_of(context: RunContext, name: str) -> Database:

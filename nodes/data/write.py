@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from engine.activity import ActivityType, RunContext
 
-from .sql import ParameterValue, database_of
+from .sql import BoundValues, database_of
 
 
 class WriteProperties(BaseModel):
@@ -19,12 +19,12 @@ class WriteProperties(BaseModel):
     table: str | None = Field(None, min_length=1, title="Table",
                               description='Table to insert one row into ("schema.table" allowed); with '
                                           "Values")
-    values: dict[str, ParameterValue] = Field(default_factory=dict, title="Values",
+    values: BoundValues = Field(default_factory=dict, title="Values",
                                               description="Column → value of the inserted row")
     statement: str | None = Field(None, min_length=1, title="Statement",
                                   description="Instead of Table: SQL (UPDATE, DELETE, upsert, ...) with "
                                               ":name placeholders")
-    parameters: dict[str, ParameterValue] = Field(default_factory=dict, title="Parameters",
+    parameters: BoundValues = Field(default_factory=dict, title="Parameters",
                                                   description="Values bound to :name in the statement")
     timeout_s: float | None = Field(None, gt=0, title="Timeout (s)",
                                     description="Cancel the write after this many seconds")

@@ -198,6 +198,12 @@ def test_write_takes_table_or_statement_not_both(tmp_path: Path):
         engine.load_runbook(path)
 
 
+def test_a_list_cannot_be_bound(tmp_path: Path):
+    path = save(tmp_path, [query(query="SELECT 1 WHERE 1 = :ids", parameters={"ids": [1, 2]})])
+    with pytest.raises(RunbookError, match='"ids": a list or object cannot be bound'):
+        engine.load_runbook(path)
+
+
 # -- the connection ------------------------------------------------------------------------------------
 
 def connections(**keys: object) -> Connections:
