@@ -12,7 +12,7 @@ import asyncio
 import sys
 from typing import Any
 
-from ..errors import InterlockError
+from ..errors import ActivityError, InterlockError
 from ..format.model import Runbook
 from ..run.executor import Engine
 from ..schedule.monitors import Armed, first_event, monitor_of
@@ -43,6 +43,14 @@ def wait_for_trigger(args: argparse.Namespace, engine: Engine, runbook: Runbook)
     engine.check_connections(runbook)
     engine.check_variables(runbook)
     armed = Armed(runbook, engine, _say)
+    try:
+        armed.check()
+        return _event(armed, where, once, timeout)
+    except ActivityError as exc:  # the monitor cannot watch (a folder that does not exist): exit 2
+        raise InterlockError(f"{where}: {exc}") from None
+
+
+def _event(armed: Armed, where: str, once: bool, timeout: float | None) -> dict[str, Any]:
     if once:
         row = armed.fire_now()
         if row is None:
@@ -50,7 +58,7 @@ def wait_for_trigger(args: argparse.Namespace, engine: Engine, runbook: Runbook)
                           f"({armed.kind.waiting_for(armed.properties)}): nothing ran")
         return row
     limit = f" (at most {timeout:g} s)" if timeout is not None else ""
-    _say(f"{runbook.name}: {armed.describe()}{limit}; Ctrl+C to stop")
+    _say(f"{armed.context.runbook_name}: {armed.describe()}{limit}; Ctrl+C to stop")
     row = asyncio.run(first_event(armed, timeout))
     if row is None:
         raise NoEvent(f"{where}: no event within {timeout:g} s: nothing ran")

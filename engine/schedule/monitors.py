@@ -54,6 +54,9 @@ class MonitorType(ActivityType):
         or cancelled (no thread or task left behind)."""
         raise NotImplementedError
 
+    def check(self, properties: Any, context: WatchContext) -> None:
+        """Raise ActivityError when the monitor cannot watch now (a folder that does not exist)."""
+
     def waiting_for(self, properties: Any) -> str:
         """What the monitor waits for, in a person's words ("a file matching *.csv in /drop")."""
         return "an event"
@@ -117,6 +120,7 @@ class ArmedContext:
         self.activity_id = activity.id
         self.activity_name = activity.name
         self.runbook_path = runbook.path
+        self.runbook_name = runbook.name
         self.config = engine.config
         self._log = log
 
@@ -161,6 +165,9 @@ class Armed:
 
     def describe(self) -> str:
         return f'"{self.activity.name}" waits for {self.kind.waiting_for(self.properties)}'
+
+    def check(self) -> None:
+        self.kind.check(self.properties, self.context)
 
     def events(self) -> AsyncIterator[Row]:
         return self.kind.watch(self.properties, self.context)

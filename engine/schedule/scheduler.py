@@ -26,7 +26,7 @@ from typing import Any
 
 from ..config.registry import Registry
 from ..config.settings import Config
-from ..errors import InterlockError
+from ..errors import ActivityError, InterlockError
 from ..format.fileio import load_runbook
 from ..history import HistoryError, RunHistory, open_counters, open_history
 from ..run.executor import Engine, JobHandle
@@ -43,7 +43,7 @@ Trigger = dict[str, Any] | None  # the event that starts a monitor entry's job; 
 def describe(exc: BaseException) -> str:
     """An error as one line for the log and the history: Interlock's own errors say where and what;
     anything else is named by its type, without a traceback."""
-    return str(exc) if isinstance(exc, InterlockError) else f"{type(exc).__name__}: {exc}"
+    return str(exc) if isinstance(exc, InterlockError | ActivityError) else f"{type(exc).__name__}: {exc}"
 
 
 class SystemClock:
@@ -145,6 +145,7 @@ class Scheduler:
                 path = self.schedules.runbook_path(entry)
                 runbook = await asyncio.to_thread(load_runbook, path, self.engine.registry)
                 armed = Armed(runbook, self.engine, self.log)
+                armed.check()
                 self.log(f"{entry.name}: armed: {armed.describe()}")
                 reported = None
                 async with contextlib.aclosing(armed.events()) as events:

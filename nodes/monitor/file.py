@@ -122,6 +122,9 @@ class MonitorFile(MonitorType):
         events = "/".join(properties.events)
         return f"a file matching {properties.pattern} {events} in {properties.folder}{below}"
 
+    def check(self, properties: FileProperties, context: WatchContext) -> None:
+        watched_folder(properties, context)
+
     def fire_now(self, properties: FileProperties, context: WatchContext) -> Row | None:
         """The newest matching file, as created (when created files are watched)."""
         if "created" not in properties.events:
