@@ -1,5 +1,6 @@
-"""Get Computer/IP Status: does a host answer? As in Orchestrator, an unanswered host is a result,
-not a failure (unless fail_when_unreachable)."""
+"""Get Computer/IP Status: does a host answer? As in Orchestrator, a host that does not answer fails
+the activity (so a runbook branches on its success or failure link); with fail_when_unreachable =
+false it succeeds and publishes reachable = false instead."""
 
 from __future__ import annotations
 
@@ -28,8 +29,10 @@ class PingProperties(BaseModel):
     count: int = Field(1, ge=1, le=20, title="Attempts", description="Echo requests (or connects) sent; "
                                                                      "one answer makes the host reachable")
     timeout_s: float = Field(2.0, gt=0, le=60, title="Timeout (s)", description="Longest wait per attempt")
-    fail_when_unreachable: bool = Field(False, title="Fail when unreachable",
-                                        description="true: an unreachable host fails the activity")
+    fail_when_unreachable: bool = Field(True, title="Fail when unreachable",
+                                        description="true (as Orchestrator): a host that does not answer "
+                                                    "fails the activity; false: it succeeds and publishes "
+                                                    "reachable = false")
 
 
 class PingRow(BaseModel):
@@ -40,6 +43,8 @@ class PingRow(BaseModel):
     round_trip_ms: float | None = Field(title="Round trip (ms)",
                                         description="Average round-trip time of the answered attempts "
                                                     "(empty when unreachable)")
+    received_percent: float = Field(title="Percentage of packets received",
+                                    description="Answered attempts out of those sent, in percent")
     detail: str = Field(description="Why the host counts as unreachable (empty when reachable)")
 
 
@@ -49,7 +54,8 @@ class Ping(ActivityType):
     type_name = "net.ping"
     display_name = "Get Computer/IP Status"
     description = ("Checks whether a computer answers: ICMP echo when allowed, else a TCP connect; "
-                   "publishes reachable, address and round-trip time.")
+                   "publishes reachable, address and round-trip time. No answer fails it, as in "
+                   "Orchestrator, unless Fail when unreachable is off.")
     icon = "ping"
     color = COLOR
     Properties = PingProperties
@@ -78,4 +84,5 @@ class Ping(ActivityType):
             raise ActivityError(f"{p.host} is not reachable: {probe.failure}")
         return {"host": p.host, "reachable": reachable, "address": address, "method": probe.method,
                 "round_trip_ms": round(statistics.fmean(probe.round_trips_ms), 3) if reachable else None,
+                "received_percent": round(100 * len(probe.round_trips_ms) / p.count, 1),
                 "detail": "" if reachable else probe.failure}

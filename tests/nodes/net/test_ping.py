@@ -1,6 +1,7 @@
 """Get Computer/IP Status (net.ping) on loopback: reachable by ICMP where this system allows it, by TCP
-to a port a test server listens on; unreachable (and quickly) on a port nothing listens on; unknown
-names; fail_when_unreachable."""
+to a port a test server listens on; unreachable (and quickly) on a port nothing listens on, which fails
+the activity as in Orchestrator or, with fail_when_unreachable = false, publishes reachable = false;
+unknown names."""
 
 from __future__ import annotations
 
@@ -31,31 +32,33 @@ async def test_tcp_to_a_listening_port_is_reachable(tmp_path: Path, listening: i
     assert result.status == "success", result
     (row,) = result.rows("ping")
     assert (row["reachable"], row["address"], row["method"], row["detail"]) == (True, "127.0.0.1", "tcp", "")
+    assert row["received_percent"] == 100
     assert 0 < row["round_trip_ms"] < 1000
 
 
-async def test_an_unused_port_is_unreachable_quickly_and_not_a_failure(tmp_path: Path):
+async def test_an_unused_port_is_unreachable_quickly_and_published_when_asked(tmp_path: Path):
     port = free_port()
     started = time.monotonic()
-    result = await run(tmp_path, act("ping", "net.ping", host="127.0.0.1", method="tcp", port=port))
+    result = await run(tmp_path, act("ping", "net.ping", host="127.0.0.1", method="tcp", port=port,
+                                     fail_when_unreachable=False))
     assert time.monotonic() - started < 2
     assert result.status == "success"
     (row,) = result.rows("ping")
-    assert row["reachable"] is False and row["round_trip_ms"] is None
+    assert row["reachable"] is False and row["round_trip_ms"] is None and row["received_percent"] == 0
     assert row["detail"] == f"TCP port {port}: Connection refused"
 
 
-async def test_fail_when_unreachable_fails_with_the_reason(tmp_path: Path):
+async def test_an_unreachable_host_fails_by_default_as_in_orchestrator(tmp_path: Path):
     port = free_port()
-    result = await run(tmp_path, act("ping", "net.ping", host="127.0.0.1", method="tcp", port=port,
-                                     fail_when_unreachable=True))
+    result = await run(tmp_path, act("ping", "net.ping", host="127.0.0.1", method="tcp", port=port))
     assert result.status == "failed"
     error = instance(result, "ping").error
     assert error == f"127.0.0.1 is not reachable: TCP port {port}: Connection refused"
 
 
 async def test_an_unknown_name_is_unreachable_with_the_reason(tmp_path: Path):
-    result = await run(tmp_path, act("ping", "net.ping", host="no-such-host.invalid", method="tcp"))
+    result = await run(tmp_path, act("ping", "net.ping", host="no-such-host.invalid", method="tcp",
+                                     fail_when_unreachable=False))
     (row,) = result.rows("ping")
     assert row["reachable"] is False and row["address"] == ""
     assert row["detail"].startswith("host name no-such-host.invalid not found")
