@@ -1,6 +1,7 @@
-"""The data activities from the command line: `interlock run --json` of a runbook file with a
-`[connections.cmdb]` config, on SQLite (a path relative to the config file) and on a real PostgreSQL
-(password from the environment, never in the output); and `interlock connections test`."""
+"""The data activities from the command line: `interlock run --json` of the Site Inventory example
+(resources/examples/site-inventory.json) with a `[connections.cmdb]` config, on SQLite (a path
+relative to the config file) and on a real PostgreSQL (password from the environment, never in the
+output); and `interlock connections test`."""
 
 from __future__ import annotations
 
@@ -29,17 +30,8 @@ def config_file(folder: Path, db: Target, extra: str = "") -> Path:
     return path
 
 
-def inventory_runbook(folder: Path) -> Path:
-    """Sites from XML, the hosts of each site from the database, one audit row written per host."""
-    sites = "<sites><site code='north'/><site code='south'/><site code='east'/></sites>"
-    return save(folder, [
-        act("sites", "data.query_xml", xml=sites, xpath="/sites/site/@code"),
-        act("hosts", "data.query", connection="cmdb",
-            query="SELECT name, cores FROM hosts WHERE site = :site ORDER BY name",
-            parameters={"site": "{{sites.value}}"}),
-        act("audit", "data.write", connection="cmdb", table="audit",
-            values={"host": "{{hosts.name}}", "site": "{{sites.value}}"}),
-    ], [{"from": "sites", "to": "hosts"}, {"from": "hosts", "to": "audit"}], name="inventory.json")
+# Reads resources/examples/sites.xml beside it: sites north and south are active, east is not.
+EXAMPLE = Path(__file__).resolve().parents[3] / "resources" / "examples" / "site-inventory.json"
 
 
 def rows(document: dict, activity_id: str) -> list[dict]:
@@ -47,22 +39,25 @@ def rows(document: dict, activity_id: str) -> list[dict]:
             for instance in activity["instances"] for row in instance["rows"]]
 
 
-def test_run_json_publishes_the_rows_and_writes_the_table(db: Target, tmp_path: Path, capsys):
-    db.sql("CREATE TABLE hosts (name VARCHAR(20), site VARCHAR(20), cores INTEGER)")
-    db.sql("CREATE TABLE audit (host VARCHAR(20), site VARCHAR(20))")
-    for name, site, cores in [("web01", "north", 4), ("web02", "north", 8), ("db01", "south", 16)]:
-        db.sql("INSERT INTO hosts VALUES (:name, :site, :cores)", name=name, site=site, cores=cores)
-    config = config_file(tmp_path, db)
-    code = main(["run", str(inventory_runbook(tmp_path)), "--json", "--config", str(config)])
+def test_the_site_inventory_example_publishes_the_rows_and_writes_the_table(db: Target, tmp_path: Path,
+                                                                           capsys):
+    db.sql("CREATE TABLE hosts (name VARCHAR(20), site VARCHAR(20), os_version VARCHAR(20))")
+    db.sql("CREATE TABLE inventory_audit (host VARCHAR(20), site VARCHAR(20), os_version VARCHAR(20))")
+    for name, site, os_version in [("web01", "north", "12.8"), ("web02", "north", "12.9"),
+                                   ("db01", "south", "11.11"), ("mail01", "east", "12.9")]:
+        db.sql("INSERT INTO hosts VALUES (:name, :site, :os)", name=name, site=site, os=os_version)
+    code = main(["run", str(EXAMPLE), "--json", "--config", str(config_file(tmp_path, db))])
     out, err = capsys.readouterr()
     assert code == 0, err
     document = json.loads(out)
     assert document["status"] == "success"
+    assert [row["value"] for row in rows(document, "sites")] == ["north", "south"]
     assert sorted(rows(document, "hosts"), key=lambda r: r["name"]) == [
-        {"name": "db01", "cores": 16}, {"name": "web01", "cores": 4}, {"name": "web02", "cores": 8}]
+        {"name": "db01", "os_version": "11.11"}, {"name": "web01", "os_version": "12.8"},
+        {"name": "web02", "os_version": "12.9"}]
     assert rows(document, "audit") == [{"rows_affected": 1}] * 3
-    assert sorted(db.sql("SELECT host, site FROM audit")) == [("db01", "south"), ("web01", "north"),
-                                                             ("web02", "north")]
+    assert sorted(db.sql("SELECT host, site, os_version FROM inventory_audit")) == [
+        ("db01", "south", "11.11"), ("web01", "north", "12.8"), ("web02", "north", "12.9")]
     if db.password is not None:
         assert db.password not in out + err
 
