@@ -9,6 +9,7 @@ changed or deleted; a file created and deleted within one burst is not reported)
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import os
 from collections.abc import AsyncIterator
@@ -140,14 +141,16 @@ class MonitorFile(MonitorType):
     async def watch(self, properties: FileProperties, context: WatchContext) -> AsyncIterator[Row]:
         folder = watched_folder(properties, context)
         matches = Matcher(properties, folder)
-        async for changes in batches(folder, properties.include_subfolders, properties.settle_s,
-                                     properties.polling, context.activity_name):
-            by_path: dict[Path, set[Change]] = {}
-            for change, raw in changes:
-                by_path.setdefault(Path(raw), set()).add(change)
-            for path in sorted(by_path):
-                if not matches(path):
-                    continue
-                event = what_happened(by_path[path], path)
-                if event in properties.events:
-                    yield file_row(path, event)
+        # Closed here, not left to the garbage collector: closing it stops the watch thread.
+        async with contextlib.aclosing(batches(folder, properties.include_subfolders, properties.settle_s,
+                                               properties.polling, context.activity_name)) as bursts:
+            async for changes in bursts:
+                by_path: dict[Path, set[Change]] = {}
+                for change, raw in changes:
+                    by_path.setdefault(Path(raw), set()).add(change)
+                for path in sorted(by_path):
+                    if not matches(path):
+                        continue
+                    event = what_happened(by_path[path], path)
+                    if event in properties.events:
+                        yield file_row(path, event)
