@@ -80,11 +80,7 @@ class SshClient:
         """
         text = shlex.join(command) if isinstance(command, list) else command
         limit = timeout_s if timeout_s is not None else self.settings.command_timeout_s
-        connection = await self._connect(operation)
-        try:
-            process = await connection.create_process(text, input=stdin or b"", encoding=None)
-        except (asyncssh.ChannelOpenError, asyncssh.DisconnectError, OSError) as exc:
-            raise self.error(operation, f"the server refused a session: {_reason(exc)}") from None
+        process = await self._start(text, stdin, operation)
         try:
             async with asyncio.timeout(limit):
                 stdout, stderr = await process.communicate()
@@ -99,6 +95,20 @@ class SshClient:
         code = process.returncode
         return Completed(exit_code=code if code is not None else -1,
                          stdout=_text(stdout), stderr=_text(stderr))
+
+    async def _start(self, command: str, stdin: bytes | None,
+                     operation: str) -> asyncssh.SSHClientProcess[bytes]:
+        """A session running the command. A connection found dead only now (the peer went away
+        between two keepalives) is made again once: the command had not started, so that is safe."""
+        for attempt in (1, 2):
+            connection = await self._connect(operation)
+            try:
+                return await connection.create_process(command, input=stdin or b"", encoding=None)
+            except (asyncssh.ChannelOpenError, asyncssh.DisconnectError, OSError) as exc:
+                if attempt == 1 and connection.is_closed():
+                    continue
+                raise self.error(operation, f"the server refused a session: {_reason(exc)}") from None
+        raise AssertionError("unreachable")
 
     @asynccontextmanager
     async def sftp(self, *, operation: str = "sftp") -> AsyncIterator[asyncssh.SFTPClient]:

@@ -190,3 +190,26 @@ async def test_connections_test_logs_in_and_names_the_server(sshd: SshServer):
     answered, found = await connection_test(connections(**sshd.connection_keys()), "web")
     assert answered, found
     assert "OpenSSH" in found and f"logged in as {sshd.user}" in found
+
+
+async def test_a_password_login_the_server_refuses_is_named_without_the_password(sshd: SshServer,
+                                                                                 monkeypatch):
+    # The test server takes keys only, as many do: a password login is refused, and said so.
+    monkeypatch.setenv("TEST_SSH_PASS", "hunter2-password")
+    ssh = client(**sshd.connection_keys(key_file=None, password_env="TEST_SSH_PASS"))
+    with pytest.raises(BackendError) as caught:
+        await ssh.run("true")
+    message = str(caught.value)
+    assert f"refused the login of {sshd.user} (password from password_env" in message
+    assert "hunter2" not in message
+
+
+async def test_key_file_and_known_hosts_are_relative_to_the_config_file(sshd: SshServer, tmp_path: Path):
+    (tmp_path / "keys").mkdir()
+    (tmp_path / "keys" / "runbook").write_bytes(sshd.client_key.read_bytes())
+    (tmp_path / "known_hosts").write_text(sshd.host_key_line + "\n")
+    opened = connections(tmp_path / "interlock.toml", **sshd.connection_keys(
+        key_file="keys/runbook", known_hosts="known_hosts")).get("web")
+    assert isinstance(opened, SshClient)
+    assert (await opened.run("echo relative")).stdout == "relative\n"
+    await opened.close()
