@@ -28,6 +28,7 @@ class Received:
     query: dict[str, list[str]]
     headers: dict[str, str]  # names in lower case
     body: bytes
+    peer: tuple[str, int]  # the client's address and port: one per TCP connection
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -53,6 +54,12 @@ class RestServer:
         self.routes = routes
         self.received: list[Received] = []
         self.stopping = stopping
+        self.connections = 0  # TCP connections open now (a client that closes its pool brings it to 0)
+        self._count = threading.Lock()
+
+    def count(self, change: int) -> None:
+        with self._count:
+            self.connections += change
 
     def route(self, method: str, path: str, reply: Route | None = None, **options: Any) -> None:
         """Answer METHOD PATH with `reply` (a Reply, or a function of the request), or Reply(**options)."""
@@ -71,11 +78,20 @@ def _handler(server: RestServer) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:  # quiet: pytest shows failures
             pass
 
+        def setup(self) -> None:
+            super().setup()
+            server.count(+1)
+
+        def finish(self) -> None:
+            server.count(-1)
+            super().finish()
+
         def _serve(self) -> None:
             parts = urlsplit(self.path)
             length = int(self.headers.get("Content-Length") or 0)
             seen = Received(self.command, parts.path, parse_qs(parts.query),
-                            {k.lower(): v for k, v in self.headers.items()}, self.rfile.read(length))
+                            {k.lower(): v for k, v in self.headers.items()}, self.rfile.read(length),
+                            self.client_address[:2])
             server.received.append(seen)
             route = server.routes.get((self.command, parts.path))
             if route is None:

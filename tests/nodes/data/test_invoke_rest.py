@@ -3,12 +3,17 @@ received, the rows published, and the errors of unexpected answers."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from collections.abc import Iterator
+from urllib.parse import parse_qs
 
 import pytest
-from restbook import error_of, http, rest, run
+from restbook import REGISTRY, error_of, http, rest, run, save
 from restserver import Reply, RestServer, running_rest_server
+
+from engine import Config, Connection, Engine, load_runbook, validate_file
 
 USERS = [{"id": 1, "name": "ada", "team": {"name": "ops"}}, {"id": 2, "name": "bob", "team": None},
          {"id": 3, "name": "cy", "team": {"name": "dev"}}]
@@ -101,7 +106,6 @@ async def test_subscribed_values_stay_data_in_json_form_and_query(server, tmp_pa
     assert sent.query == {"q": [hostile]}
     (form,) = server.requests("POST", "/v1/form")
     assert form.headers["content-type"] == "application/x-www-form-urlencoded"
-    from urllib.parse import parse_qs
     assert parse_qs(form.body.decode()) == {"name": [hostile]}
 
 
@@ -192,8 +196,6 @@ async def test_a_call_without_a_connection_takes_an_absolute_url(server, tmp_pat
 
 
 async def test_a_connection_of_another_kind_is_named(tmp_path, make_lab):
-    from engine.config.settings import Connection
-
     lab = make_lab([])
     result = await run(tmp_path, rest("call", connection="lab", path="x"),
                        connections={"lab": Connection(kind="simulated", lab=str(lab))})
@@ -201,3 +203,33 @@ async def test_a_connection_of_another_kind_is_named(tmp_path, make_lab):
     assert error_of(result, "call") == ('connection "lab" is not a web service connection (kind = "http" '
                                         'with a base_url, see docs/connections.md)')
 
+
+
+def test_calls_share_a_kept_alive_connection_closed_when_the_run_ends(server, tmp_path):
+    for name in ("a", "b", "c"):
+        server.route("GET", f"/v1/{name}", body={"step": name})
+    engine = Engine(Config(connections=api(server)), REGISTRY)
+    runbook = load_runbook(save(tmp_path, *(rest(n, connection="api", path=n) for n in "abc")), REGISTRY)
+
+    result = asyncio.run(engine.run(runbook))  # as `interlock run` does
+
+    assert result.status == "success", result
+    assert len({seen.peer for seen in server.received}) == 1  # three calls, one TCP connection
+    deadline = time.monotonic() + 5
+    while server.connections and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.connections == 0  # the connection's client was closed with the run's event loop
+
+
+def test_validation_leaves_subscribed_url_body_and_select_to_the_run(tmp_path):
+    path = save(tmp_path, rest("a", connection="api", path="x", select="items"),
+                rest("b", url="{{a.link}}", body="{{a.form}}", body_type="form", select="{{a.expr}}"))
+    assert validate_file(path, REGISTRY) == []
+
+
+def test_published_fields_are_known_unless_select_picks_them():
+    kind = REGISTRY.get("data.invoke_rest")
+    assert kind.published_fields({"connection": "api"}) == ["status_code", "headers", "body"]
+    docs = kind.published_docs({"connection": "api"})
+    assert [doc.name for doc in docs] == ["status_code", "headers", "body"]
+    assert kind.published_fields({"connection": "api", "select": "items"}) is None
