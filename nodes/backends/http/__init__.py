@@ -29,24 +29,32 @@ def _secret_source(context: OpenContext) -> str:
                  if context.options.get(key)), "")
 
 
-def _auth(options: HttpOptions, context: OpenContext) -> tuple[httpx.Auth | None, str]:
-    """The httpx auth of a connection and who it logs in as (for messages: never the secret)."""
+Login = tuple[httpx.Auth | None, str, tuple[type[Exception], ...]]
+
+
+def _auth(options: HttpOptions, context: OpenContext) -> Login:
+    """The httpx auth of a connection, who it logs in as (for messages: never the secret), and what its
+    flow raises when the server's side of the exchange is wrong."""
     if options.auth == "none":
-        return None, ""
+        return None, "", ()
     secret = context.secret("password")
     assert secret is not None  # required: resolve_secret raised ConfigError otherwise
     source = _secret_source(context)
     if options.auth == "bearer":
-        return BearerAuth(secret), f"the bearer token from {source}"
+        return BearerAuth(secret), f"the bearer token from {source}", ()
     user = str(options.username)
     if options.auth == "basic":
-        return httpx.BasicAuth(user, secret), f'user "{user}" (password from {source})'
-    try:
-        from httpx_ntlm import HttpNtlmAuth  # imported here: only NTLM connections need it
+        return httpx.BasicAuth(user, secret), f'user "{user}" (password from {source})', ()
+    try:  # imported here: only NTLM connections need them
+        from httpx_ntlm import HttpNtlmAuth
+        from spnego.exceptions import SpnegoError
     except ImportError:
         raise ConfigError(f'{context.where}: key "auth": "ntlm" needs the httpx-ntlm package (pip install '
                           f"httpx-ntlm)") from None
-    return HttpNtlmAuth(user, secret), f'NTLM user "{user}" (password from {source})'
+    # httpx-ntlm reads the challenge header without checks: KeyError, StopIteration (as RuntimeError)
+    # or a decoding ValueError when it is missing or garbled.
+    return (HttpNtlmAuth(user, secret), f'NTLM user "{user}" (password from {source})',
+            (SpnegoError, LookupError, ValueError, RuntimeError))
 
 
 def _tls(options: HttpOptions, context: OpenContext) -> ssl.SSLContext | bool:
@@ -63,10 +71,11 @@ def check_http(options: BaseModel, context: OpenContext) -> None:
 
 def open_http(options: BaseModel, context: OpenContext) -> HttpEndpoint:
     assert isinstance(options, HttpOptions)
-    auth, credentials = _auth(options, context)
+    auth, credentials, login_errors = _auth(options, context)
     return HttpEndpoint(HttpSettings(connection=context.name, base_url=options.base_url,
                                      timeout_s=options.timeout_s, verify=_tls(options, context),
-                                     headers=dict(options.headers), auth=auth, credentials=credentials))
+                                     headers=dict(options.headers), auth=auth, credentials=credentials,
+                                     login_errors=login_errors))
 
 
 async def probe_http(backend: object) -> str:

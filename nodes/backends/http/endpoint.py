@@ -40,6 +40,9 @@ class HttpSettings:
     headers: dict[str, str] = field(default_factory=dict)
     auth: httpx.Auth | None = field(default=None, repr=False)
     credentials: str = ""  # 'basic as "svc"', 'bearer token from password_env "X"': for messages
+    # What the auth flow raises when the server's side of a log-in exchange makes no sense (a missing
+    # or garbled NTLM challenge): reported as a failed log-in, not as a crash.
+    login_errors: tuple[type[Exception], ...] = ()
 
 
 class BearerAuth(httpx.Auth):
@@ -140,8 +143,10 @@ class HttpEndpoint:
             return await client.request(method, url, timeout=timeout, **request)
         except httpx.HTTPError as exc:
             raise self.failure(method, shown(url), transport_reason(exc, timeout)) from None
-        except ValueError as exc:  # an auth flow that could not read the server's challenge (NTLM)
-            raise self.failure(method, shown(url), f"the log-in exchange failed: {exc}") from None
+        except self.settings.login_errors as exc:
+            raise self.failure(method, shown(url), f"the log-in exchange failed: the server's challenge "
+                                                   f"was missing or unreadable ({type(exc).__name__}: "
+                                                   f"{exc})") from None
 
     def refused(self, response: httpx.Response) -> ActivityError:
         """The failure for an answer whose status nobody expected."""

@@ -83,6 +83,17 @@ async def test_ntlm_log_in_against_a_real_ntlm_exchange(server, tmp_path, secret
             'password_env "TEST_API_PASSWORD"): is it current and allowed here?)') in error_of(result, "call")
 
 
+async def test_an_ntlm_server_without_a_challenge_is_a_failed_log_in(server, tmp_path, secrets):
+    server.route("GET", "/wsman", status=401, body="log in", headers={"WWW-Authenticate": "NTLM"})
+    result = await run(tmp_path, rest("call", connection="api", path="wsman"),
+                       connections={"api": http(server.url, auth="ntlm", username="CONTOSO\\svc",
+                                                password_env="TEST_API_PASSWORD")})
+
+    assert error_of(result, "call").startswith(f'GET {server.url}/wsman on connection "api": the log-in '
+                                               f"exchange failed: the server's challenge was missing or "
+                                               f"unreadable (")
+
+
 async def test_a_refused_log_in_names_who_was_refused(server, tmp_path, secrets):
     server.route("GET", "/me", basic=("svc-runbook", "another password"))
     result = await run(tmp_path, rest("me", connection="api", path="me"),
