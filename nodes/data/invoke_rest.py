@@ -163,12 +163,15 @@ class InvokeRest(ActivityType):
                                        **_request_body(properties, endpoint, url))
         if not _expected(response.status_code, properties.expected_status):
             raise endpoint.refused(response)
-        context.log(f"{properties.method} {shown(url)}: {response.status_code} {response.reason_phrase}")
         row = {"status_code": response.status_code, "headers": json.dumps(dict(response.headers)),
                "body": response.text}
         if properties.select is None:
             return [row]
-        return [{**row, **fields} for fields in _selected(response, properties, endpoint)]
+        rows = [{**row, **fields} for fields in _selected(response, properties, endpoint)]
+        if not rows:  # say why nothing after it runs
+            context.log(f"{properties.method} {shown(url)}: {response.status_code}; select "
+                        f"{properties.select!r} found nothing: no rows")
+        return rows
 
 
 def _endpoint(context: RunContext, name: str | None) -> HttpEndpoint:
@@ -190,6 +193,9 @@ def _request_body(properties: InvokeRestProperties, endpoint: HttpEndpoint,
         return {"headers": headers}
     given = {name.lower() for name in headers}
     if properties.body_type == "form":
+        if not isinstance(body, dict):  # a subscription that gave text holding "{{"
+            raise endpoint.failure(properties.method, shown(url), "form needs the body as an object of "
+                                                                  "names to values")
         return {"headers": headers, "data": {key: as_text(value) for key, value in body.items()}}
     if properties.body_type == "json" and not isinstance(body, str):
         return {"headers": headers, "json": body}
