@@ -44,15 +44,25 @@ def toml_value(value: Any) -> str:
     return json.dumps(value) if not isinstance(value, bool) else str(value).lower()
 
 
-def run_cli(folder: Path, capsys: Any, *activities: dict[str, Any],
-            **connections: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    """`interlock run RUNBOOK --json --config interlock.toml`: the exit code and the printed result."""
+def write_config(folder: Path, **connections: dict[str, Any]) -> Path:
+    """folder/interlock.toml with a [connections.NAME] table per connection."""
     lines = []
     for name, keys in connections.items():
         lines.append(f"[connections.{name}]")
         lines += [f"{key} = {toml_value(value)}" for key, value in keys.items()]
     config = folder / "interlock.toml"
     config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return config
+
+
+def cli_run(runbook: Path, config: Path, capsys: Any, *options: str) -> tuple[int, dict[str, Any]]:
+    """`interlock run RUNBOOK --json --config CONFIG [options]`: the exit code and the printed result."""
     capsys.readouterr()
-    code = main(["run", str(save(folder, *activities)), "--json", "--config", str(config)])
+    code = main(["run", str(runbook), "--json", "--config", str(config), *options])
     return code, json.loads(capsys.readouterr().out)
+
+
+def run_cli(folder: Path, capsys: Any, *activities: dict[str, Any],
+            **connections: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """The activities in a chain, run by the CLI with these connections."""
+    return cli_run(save(folder, *activities), write_config(folder, **connections), capsys)
