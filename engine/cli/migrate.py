@@ -8,13 +8,13 @@ import json
 from pathlib import Path
 
 from ..migrate import ImportReport, import_export
-from ..migrate.importer import REPORT_FILE, VARIABLES_FILE
+from ..migrate.importer import CONNECTIONS_FILE, REPORT_FILE, VARIABLES_FILE
 from .render import visible
 
 
 def add_import_command(sub: argparse._SubParsersAction) -> None:
     importer = sub.add_parser("import", help="import a System Center Orchestrator export (.ois_export) as "
-                              "runbooks, variables.toml and import-report.md")
+                              "runbooks, variables.toml, connections.toml and import-report.md")
     importer.add_argument("export", metavar="EXPORT", help="the .ois_export file of the Runbook Designer")
     importer.add_argument("-o", "--output", metavar="DIR",
                           help="where to write (default: the export's name next to it)")
@@ -41,5 +41,8 @@ def summary(report: ImportReport) -> str:
                              f"placeholders, {len(line.warnings)} notes"))
     if secrets:
         lines.append(visible(f"{secrets} variables to fill in: {out / VARIABLES_FILE}"))
+    if report.connections:
+        lines.append(visible(f"{len(report.connections)} connections to configure (servers, accounts, "
+                             f"passwords): {out / CONNECTIONS_FILE}"))
     lines.append(visible(f"{warnings} notes on what to check or replace: {out / REPORT_FILE}"))
     return "\n".join(lines)

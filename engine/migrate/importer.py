@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path, PurePosixPath
 
 from ..atomicfile import write_atomically
+from ..config.registry import Registry
 from ..format.fileio import save_runbook
+from .connections import ConnectionBook
 from .export import Export, read_export
 from .mapping import Export as Context
 from .mapping import map_policy
@@ -18,6 +20,7 @@ from .xmlread import ExportError, read_export_xml
 SUFFIX = ".json"
 REPORT_FILE = "import-report.md"
 VARIABLES_FILE = "variables.toml"
+CONNECTIONS_FILE = "connections.toml"
 
 
 def default_out_dir(source: Path) -> Path:
@@ -47,7 +50,8 @@ def _write(export: Export, out: Path) -> ImportReport:
         stem = unique(str(folder / file_part(policy.name or policy.id)), taken, fold=True, sep=" ")
         policy.path = stem + SUFFIX
     book = VariableBook(export.variables)
-    context = Context({p.id: p for p in export.policies}, book)
+    connections = ConnectionBook()
+    context = Context({p.id: p for p in export.policies}, book, connections, Registry.from_entry_points())
     for policy in export.policies:
         runbook, line = map_policy(policy, context)
         cut_unreachable(runbook, line.warnings)
@@ -60,7 +64,10 @@ def _write(export: Export, out: Path) -> ImportReport:
     if not export.policies:
         report.warnings.append("the export holds no runbook")
     report.variables = book.reports()
+    report.connections = connections.reports()
     out.mkdir(parents=True, exist_ok=True)
     write_atomically(out / VARIABLES_FILE, book.toml())
+    if connections.entries:
+        write_atomically(out / CONNECTIONS_FILE, connections.toml())
     write_atomically(out / REPORT_FILE, report.markdown())
     return report

@@ -8,11 +8,14 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..config.registry import Registry
 from ..format.model import Runbook
+from .connections import ConnectionBook
 from .export import Obj, Policy
 from .markers import Resolvers, branch_of, convert, escape
 from .naming import slug, unique
 from .report import RunbookReport
+from .standard import Mapped, map_standard
 from .variables import VariableBook
 
 PLACEHOLDER = "orchestrator.unsupported"
@@ -24,9 +27,10 @@ TYPE_GUIDS = {"{6C576F3D-E927-417A-B145-5D3EFF9C995F}": START,
               "{1C5F9236-92E0-4795-8CAA-1669B7643607}": JUNCTION,
               "{7ECD5536-2611-4C2F-822E-74D5B11CBDAC}": COMPARE}
 # Fields every object has: they become the activity's own keys, not properties.
-COMMON_KEYS = {"UniqueID", "Name", "Description", "PositionX", "PositionY", "ObjectType", "ObjectTypeName",
-               "Enabled", "ASW_ObjectTimeout", "Flatten", "FlatUseLineBreak", "FlatUseCSV",
-               "FlatUseCustomSep", "FlatCustomSep", "ParentID"}
+COMMON_KEYS = frozenset({
+    "UniqueID", "Name", "Description", "PositionX", "PositionY", "ObjectType", "ObjectTypeName", "Enabled",
+    "ASW_ObjectTimeout", "Flatten", "FlatUseLineBreak", "FlatUseCSV", "FlatUseCustomSep", "FlatCustomSep",
+    "ParentID"})
 COMMON_DATA = {"Object.Status": "@status", "ErrorSummary.Text": "@error", "Object.StartTime": "@started_at",
                "Object.EndTime": "@finished_at", "Object.Name": "@name"}
 JOB_DATA = {"Policy.Name": "runbook", "Server.Name": "server"}
@@ -47,6 +51,8 @@ class Export:
 
     policies: dict[str, Policy]  # by GUID
     variables: VariableBook
+    connections: ConnectionBook = field(default_factory=ConnectionBook)
+    registry: Registry | None = None  # the installed activity types: what a mapped activity publishes
 
 
 @dataclass
@@ -57,6 +63,7 @@ class _Runbook:
     ids: dict[str, str] = field(default_factory=dict)  # activity GUID -> id
     objects: dict[str, Obj] = field(default_factory=dict)  # activity GUID -> object
     placeholders: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> properties
+    standard: dict[str, Mapped] = field(default_factory=dict)  # GUID -> a first reading of a standard one
 
     def warn(self, text: str) -> None:
         self.report.warnings.append(text)
@@ -113,10 +120,21 @@ class _Runbook:
         if field_id.startswith(("Object.", "ErrorSummary.")):
             return None  # parts of dates and the rest of the common data: listed in the report
         mapped = TYPE_DATA.get(field_id, field_id)
+        if obj.id in self.standard and not self._publishes(obj.id, mapped):
+            return None
         placeholder = self.placeholders.get(self.ids[guid])
         if placeholder is not None and mapped not in placeholder["publishes"]:
             placeholder["publishes"].append(mapped)
         return mapped
+
+
+    def _publishes(self, guid: str, name: str) -> bool:
+        """Whether the standard activity mapped from `guid` publishes `name` (true when not known)."""
+        registry = self.export.registry
+        type_name, properties = self.standard[guid]
+        activity = registry.get(type_name) if registry is not None else None
+        fields = activity.published_fields(properties) if activity is not None else None
+        return fields is None or name in fields
 
 
 def map_policy(policy: Policy, export: Export) -> tuple[Runbook, RunbookReport]:
@@ -153,7 +171,17 @@ def _maps(book: _Runbook, obj: Obj) -> bool:
     kind = book.kind(obj)
     if kind == INVOKE:
         return _child(book, obj) is not None
-    return kind in (START, RETURN, JUNCTION, COMPARE)
+    if kind in (START, RETURN, JUNCTION, COMPARE):
+        return True
+    # A standard activity maps unless its settings rule it out (a C# script); the report says why not.
+    notes: list[str] = []
+    first = map_standard(obj, lambda value, _key: value, notes.append, ConnectionBook(), obj.name)
+    if first is not None:
+        book.standard[obj.id] = first
+        return True
+    for note in notes:
+        book.warn(f'activity "{obj.name}": {note}')
+    return False
 
 
 def _activity(book: _Runbook, obj: Obj, name: str) -> dict[str, Any]:
@@ -246,6 +274,14 @@ def _mapped(book: _Runbook, obj: Obj, where: str) -> tuple[str, dict[str, Any]]:
             book.warn(f"{where}: returns data from {branch}, which is not an activity of this runbook; "
                       f"imported as <None>")
         return "core.junction", {"republish": republish}
+    if kind != COMPARE:
+        def text(value: str, key: str) -> str:
+            return book.text(value, f"{where}, {key}", f"{obj.name} {key}")
+
+        mapped = map_standard(obj, text, lambda note: book.warn(f"{where}: {note}"), book.export.connections,
+                              f'{book.policy.name}: {where}', _noted_elsewhere(obj))
+        assert mapped is not None  # _maps said so
+        return mapped
     # Compare Values: the option codes are not documented; text comparisons are what runbooks branch on.
     left, right = obj.get("StringToCompare"), obj.get("StringToCompareTo")
     if not left and obj.get("ValueToCompare"):
@@ -256,6 +292,11 @@ def _mapped(book: _Runbook, obj: Obj, where: str) -> tuple[str, dict[str, Any]]:
     return "core.compare_values", {"left": book.text(left, f"{where}, left", f"{obj.name} left"),
                                    "op": "equals",
                                    "right": book.text(right, f"{where}, right", f"{obj.name} right")}
+
+
+def _noted_elsewhere(obj: Obj) -> frozenset[str]:
+    """The settings _activity carries over or notes for every activity (run as, notify on failure)."""
+    return COMMON_KEYS | {k for k in obj.fields if k.startswith("ASC_") or k == "ASW_NotifyOnFail"}
 
 
 def _child(book: _Runbook, obj: Obj) -> Policy | None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from .connections import ConnectionReport
+
 
 class RunbookReport(BaseModel):
     name: str
@@ -25,6 +27,7 @@ class VariableReport(BaseModel):
 class ImportReport(BaseModel):
     runbooks: list[RunbookReport] = Field(default_factory=list)
     variables: list[VariableReport] = Field(default_factory=list)
+    connections: list[ConnectionReport] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
     out_dir: str = Field("", exclude=True)
 
@@ -58,6 +61,14 @@ class ImportReport(BaseModel):
             for v in self.variables:
                 fill = f"`{v.env}`" if v.env else ("the value" if v.kind == "missing" else "")
                 lines.append(f"| {_cell(v.name)} | {v.kind} | {_cell(v.source)} | {fill} |")
+            lines.append("")
+        if self.connections:
+            lines += ["## Connections (connections.toml)", "",
+                      "| Connection | Kind | First used by | Password | Fill in |", "|---|---|---|---|---|"]
+            for c in self.connections:
+                password = f"`{c.env}`" if c.env else ""
+                lines.append(f"| {c.name} | {c.kind} | {_cell(c.source)} | {password} | "
+                             f"{', '.join(c.to_check)} |")
             lines.append("")
         return "\n".join(lines)
 

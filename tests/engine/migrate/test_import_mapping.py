@@ -32,8 +32,8 @@ def test_one_runbook_file_per_orchestrator_runbook_in_the_folder_tree(report: Im
 
 
 def test_headline_counts_runnable_activities_and_placeholders(report: ImportReport) -> None:
-    assert (report.activities, report.placeholders) == (16, 3)
-    headline = "13 of 16 activities imported as runnable Interlock activities, 3 placeholders"
+    assert (report.activities, report.placeholders) == (16, 2)
+    headline = "14 of 16 activities imported as runnable Interlock activities, 2 placeholders"
     assert headline in report.headline()
     assert headline in (Path(report.out_dir) / "import-report.md").read_text(encoding="utf-8")
 
@@ -55,7 +55,7 @@ def test_initialize_data_parameters_and_their_guids_become_names(report: ImportR
     assert start["type"] == "core.initialize_data"
     assert [(p["name"], p["type"]) for p in start["properties"]["parameters"]] == [
         ("Server Name", "string"), ("Count", "number")]
-    script = activity(parent, "Check Server")["properties"]["settings"]["ScriptBody"]
+    script = activity(parent, "Check Server")["properties"]["script"]
     assert script.startswith('$server = "{{initialize_data.Server Name}}"\r\n')  # CRLF kept
 
 
@@ -136,9 +136,10 @@ def test_unknown_activities_are_disabled_placeholders_keeping_settings_and_publi
     assert user["properties"]["type_name"] == "Get User"
     assert user["properties"]["publishes"] == ["Distinguished Name"]
     assert user["properties"]["settings"]["Filters"] == "<Filters/>"
-    script = activity(parent, "Check Server")
-    assert script["properties"]["publishes"] == ["Result"]
-    assert "<Variable>Result</Variable>" in script["properties"]["settings"]["PublishedData"]
+    script = activity(parent, "Check Server")  # a standard activity now: script.run, with its settings
+    assert (script["type"], script.get("enabled", True)) == ("script.run", True)
+    assert script["properties"]["published"] == [
+        {"name": "Result", "variable": "Result", "collection": False}]
     assert script["run"] == {"timeout_s": 300, "on_timeout": "warn"}
     assert script["flatten"] == {"mode": "separator", "separator": ";"}
     email = activity(parent, "Send Email")
@@ -195,11 +196,11 @@ def test_cli_prints_the_headline_and_json_prints_the_report(capsys: pytest.Captu
     source = write_sample(tmp_path)
     code, out, err = cli(capsys, "import", source)
     assert (code, err) == (0, "")
-    assert "13 of 16 activities imported as runnable Interlock activities, 3 placeholders" in out
+    assert "14 of 16 activities imported as runnable Interlock activities, 2 placeholders" in out
     assert (tmp_path / "Patching" / "Patch Server.json").is_file()  # default: the export's name
     code, out, _ = cli(capsys, "import", source, "-o", tmp_path / "again", "--json")
     document = json.loads(out)
-    assert code == 0 and set(document) == {"runbooks", "variables", "warnings"}
+    assert code == 0 and set(document) == {"runbooks", "variables", "connections", "warnings"}
     assert set(document["runbooks"][0]) == {"name", "path", "orchestrator_id", "activities", "placeholders",
                                             "warnings"}
     assert document["runbooks"][0]["path"] == "Patch Server.json"
