@@ -30,6 +30,15 @@ def local_zone() -> tzinfo:
     return datetime.now().astimezone().tzinfo or UTC
 
 
+def read_iso(text: str, where: tzinfo) -> datetime | None:
+    """An ISO 8601 date/time, in `where` when it gives no offset; None when the text is not one."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=where)
+
+
 def zone(name: str, prop: str) -> tzinfo:
     """The zone a property names; ActivityError naming the property and the value when it is unknown."""
     cleaned = name.strip()

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from engine.activity import ActivityType, RunContext
 from engine.errors import ActivityError
-from nodes.zones import zone
+from nodes.zones import read_iso, zone
 
 from .delay import pause
 
@@ -52,12 +52,11 @@ def wake_at(until: str, where: tzinfo, now: datetime) -> datetime:
         local_now = now.astimezone(day_time.tzinfo or where)
         moment = datetime.combine(local_now.date(), day_time.replace(tzinfo=None), local_now.tzinfo)
         return moment if moment > local_now else moment + timedelta(days=1)
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
+    moment = read_iso(text, where)
+    if moment is None:
         raise ActivityError(f'property "until": "{until}" is neither a time of day (HH:MM) nor an ISO 8601 '
-                            "date/time") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=where)
+                            "date/time")
+    return moment
 
 
 class Wait(ActivityType):

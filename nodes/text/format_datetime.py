@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from engine.activity import ActivityType, RunContext
 from engine.errors import ActivityError
-from nodes.zones import zone
+from nodes.zones import read_iso, zone
 
 from .datetime_patterns import DAY_NAMES, Pattern, PatternError
 
@@ -60,12 +60,11 @@ class FormattedDateTime(BaseModel):
 def read_input(properties: FormatDateTimeProperties, input_zone: tzinfo) -> datetime:
     text = properties.input.strip()
     if not properties.input_format:
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError:
+        moment = read_iso(text, input_zone)
+        if moment is None:
             raise ActivityError(f'property "input": "{properties.input}" is not an ISO 8601 date/time '
-                                '(give its pattern in "input_format")') from None
-        return moment if moment.tzinfo else moment.replace(tzinfo=input_zone)
+                                '(give its pattern in "input_format")')
+        return moment
     try:
         return Pattern(properties.input_format).parse(text, input_zone, datetime.now(input_zone).date())
     except PatternError as exc:
