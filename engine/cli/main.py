@@ -16,6 +16,7 @@ from ..errors import InterlockError, PackError
 from ..format.export import TEXT_FORMATS
 from . import commands, run
 from .connections import add_connection_commands
+from .counters import add_counter_commands
 from .migrate import add_import_command
 from .options import whole_number
 from .render import visible
@@ -83,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_schedule_commands(sub)
     add_connection_commands(sub)
+    add_counter_commands(sub)
     add_import_command(sub)
 
     for ep in sorted(entry_points(group=COMMANDS_GROUP), key=lambda e: e.name):

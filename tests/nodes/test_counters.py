@@ -160,3 +160,22 @@ def test_cli_run_publishes_the_counter_value(tmp_path, capsys):
     result = json.loads(out)
     values = {a["id"]: a["instances"][0]["rows"] for a in result["activities"]}
     assert values == {"up": [{"name": "Tickets", "value": 103}], "get": [{"name": "Tickets", "value": 103}]}
+
+
+def test_interlock_counters_lists_sets_and_resets(tmp_path, capsys):
+    config = tmp_path / "interlock.toml"
+    config.write_text("[counters]\nTickets = { default = 10 }\nBuilds = 0\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["counters", "--json", "--config", str(config)]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(c["name"], c["value"], c["updated_at"]) for c in listed] == [("Builds", 0, None),
+                                                                          ("Tickets", 10, None)]
+    assert main(["counters", "set", "Tickets", "-3", "--config", str(config)]) == 0
+    assert capsys.readouterr().out == "Tickets = -3\n"
+    assert open_counters().change("Tickets", "get", 0, 10) == -3
+    assert main(["counters", "list", "--config", str(config)]) == 0
+    assert "-3" in capsys.readouterr().out
+    assert main(["counters", "reset", "Tickets", "--config", str(config)]) == 0
+    assert capsys.readouterr().out == "Tickets = 10\n"
+    assert main(["counters", "reset", "Hits", "--config", str(config)]) == 2
+    assert f'counter "Hits" is not defined: add it under [counters] in {config}' in capsys.readouterr().err
