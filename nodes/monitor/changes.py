@@ -38,8 +38,13 @@ async def batches(folder: Path, recursive: bool, settle_s: float, polling: bool,
         async for changes in awatch(folder, watch_filter=None, recursive=recursive, step=STEP_MS,
                                     debounce=int(LONGEST_BURST_S * 1000), stop_event=stop,
                                     force_polling=polling, poll_delay_ms=POLL_MS,
-                                    rust_timeout=THREAD_TIMEOUT_MS):
-            queue.put_nowait(changes)
+                                    rust_timeout=THREAD_TIMEOUT_MS, yield_on_timeout=True):
+            # A removed folder gets no more notifications, even when it is made again: say so (at
+            # most a second later) instead of watching nothing.
+            if not folder.is_dir():
+                raise FileNotFoundError(f'the folder "{folder}" was removed')
+            if changes:
+                queue.put_nowait(changes)
 
     pumping = asyncio.get_running_loop().create_task(pump(), name=f"watch {folder}")
     loop = asyncio.get_running_loop()
@@ -76,6 +81,7 @@ async def _next(queue: asyncio.Queue[set[FileChange]], pumping: asyncio.Task[Non
         return getter.result()
     if pumping in done:
         error = pumping.exception()
-        why = f"{type(error).__name__}: {error}" if error else "the watch ended"
+        why = str(error) if isinstance(error, FileNotFoundError) else \
+            f"{type(error).__name__}: {error}" if error else "the watch ended"
         raise ActivityError(f'monitor "{activity_name}": watching folder "{folder}" stopped: {why}')
     return None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -96,7 +97,7 @@ async def test_a_failing_job_does_not_disarm_its_monitor(tmp_path):
     assert len([x for x in logs if "armed:" in x]) == 1  # armed once, never re-armed
 
 
-async def test_a_monitor_is_armed_once_its_folder_exists(tmp_path):
+async def test_a_monitor_is_armed_once_its_folder_exists_and_again_when_it_is_made_again(tmp_path):
     drop = tmp_path / "drop"
     monitor_runbook(tmp_path / "files.json", {"type": "monitor.file",
                                               "properties": {"folder": "drop", "settle_s": 0.2}})
@@ -111,12 +112,21 @@ async def test_a_monitor_is_armed_once_its_folder_exists(tmp_path):
         await asyncio.sleep(0.5)
         (drop / "one.txt").write_text("1")
         await until(lambda: any(x.endswith(" success") for x in logs))
+        # The folder removed and made again: said so, and armed again on the new folder.
+        shutil.rmtree(drop)
+        await until(lambda: any(f'folder "{drop}" was removed' in x for x in logs))
+        drop.mkdir()
+        await until(lambda: len([x for x in logs if "armed: " in x and "not armed" not in x]) == 2)
+        await asyncio.sleep(0.5)
+        (drop / "two.txt").write_text("2")
+        await until(lambda: len([x for x in logs if x.endswith(" success")]) == 2)
     finally:
         await stop_scheduler(scheduler, stop, task)
     with open_history() as store:
-        job = store.jobs(limit=1)[0]
-        row = store.job(job.job_id).result.activities[0].instances[0].rows[0]
-    assert row["name"] == "one.txt" and row["event"] == "created"
+        rows = [store.job(job.job_id).result.activities[0].instances[0].rows[0]
+                for job in store.jobs(limit=10)]
+    assert sorted((row["name"], row["event"]) for row in rows) == [("one.txt", "created"),
+                                                                   ("two.txt", "created")]
 
 
 async def test_a_monitor_entry_whose_runbook_has_no_monitor_is_reported(tmp_path):
