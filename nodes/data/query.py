@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from engine.activity import ActivityType, RunContext
 
+from .columns import select_columns
 from .sql import BoundValues, database_of
 
 DEFAULT_MAX_ROWS = 10_000
@@ -41,7 +42,11 @@ class QueryDatabase(ActivityType):
     icon = "database"
     color = "#2f6f8f"
     Properties = QueryProperties
-    Published = None  # the columns depend on the query: published_fields() is None (not known before)
+    Published = None  # the columns depend on the query
+
+    def published_fields(self, properties: dict[str, Any]) -> list[str] | None:
+        query = properties.get("query")
+        return select_columns(query) if isinstance(query, str) else None
 
     def run(self, properties: QueryProperties, context: RunContext) -> list[dict[str, Any]]:
         database = database_of(context, properties.connection)
