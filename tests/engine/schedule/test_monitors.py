@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -257,3 +258,31 @@ def test_run_of_a_monitor_on_a_missing_folder_is_exit_2_naming_it(tmp_path, caps
     assert main(["run", str(path), "--wait-timeout", "5"]) == 2
     assert (f'{path}: monitor "Watch": folder "{tmp_path / "gone"}" does not exist'
             in capsys.readouterr().err)
+
+
+async def test_queue_runs_the_jobs_of_events_one_after_another_in_order(tmp_path):
+    slow = {"id": "slow", "type": "core.delay", "properties": {"seconds": 1.5}}
+    monitor_runbook(tmp_path / "tick.json", EVERY_SECOND, slow)
+    scheduler, stop, task, logs = await running_scheduler(
+        schedules_file(tmp_path, "tick.json", concurrency='"queue"'))
+    try:
+        await until(lambda: len([x for x in logs if x.endswith(" success")]) >= 3, timeout=20)
+    finally:
+        await stop_scheduler(scheduler, stop, task)
+    assert any("queued behind the run still going" in x for x in logs)
+    with open_history() as store:
+        results = sorted((store.job(j.job_id).result for j in store.jobs(limit=50) if j.status == "success"),
+                         key=lambda r: r.started_at)
+    for earlier, later in pairwise(results):
+        assert later.started_at >= earlier.finished_at  # never side by side
+    due = [r.activities[0].instances[0].rows[0]["scheduled_at"] for r in results]
+    assert due == sorted(due)  # the queued events run in the order they came
+
+
+def test_schedule_list_shows_a_monitor_entry_as_started_by_its_events(tmp_path, capsys):
+    monitor_runbook(tmp_path / "tick.json", EVERY_SECOND)
+    path = schedules_file(tmp_path, "tick.json")
+    assert main(["schedule", "list", "--schedules", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "on each event of its monitor" in out and "when events come" in out
+    assert main(["schedule", "check", "--schedules", str(path)]) == 0
