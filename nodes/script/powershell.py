@@ -4,15 +4,18 @@ one marker line), run by `pwsh` on this machine or by powershell.exe on a Window
 
 The inputs become variables of their names, the subscribed values the array `$__interlock_data`; a
 subscription `{{a.b}}` in the script stands for `$($__interlock_data[N])`, which PowerShell reads as the
-value both bare (`$name = {{start.Name}}`) and inside double quotes (`"VM {{get_vm.name}}"`); inside
-single quotes it stays literal text, as any `$` does there. After the script, the published variables
-are sent back as JSON (objects that are not text, numbers, booleans, lists or tables as their text).
+value both bare (`$name = {{start.Name}}`) and inside double quotes (`"VM {{get_vm.name}}"`); a
+single-quoted string holding one (`'{{start.Name}}'`, as Orchestrator scripts often have it) is made a
+double-quoted one with the same characters (pslex.py), so the value expands there too. After the
+script, the published variables are sent back as JSON (objects that are not text, numbers, booleans,
+lists or tables as their text).
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -23,7 +26,11 @@ from engine.errors import ActivityError
 from nodes.backends.winrm.script import Completed, compose
 from nodes.core.run_program import communicate
 
+from . import pslex
+
 DATA = "$__interlock_data"
+_SLOT = "\x00"  # marks where a value goes while the script is lexed
+_SLOTS = re.compile(r"\x00(\d+)\x00")
 BEGIN, END = "# <interlock:script>", "# </interlock:script>"  # where the user's script stands
 
 # Values the JSON of the answer can hold as they are; others as their text (a process object would be
@@ -59,8 +66,18 @@ Send-Result 'ok' $__interlock_out"""
 
 
 def script_text(code: CodeWithData) -> str:
-    """The user's script with each subscription as `$($__interlock_data[N])`."""
-    return code.pieces[0] + "".join(f"$({DATA}[{i}]){piece}" for i, piece in enumerate(code.pieces[1:]))
+    """The user's script with each subscription as `$($__interlock_data[N])`; a single-quoted string
+    holding one becomes a double-quoted string with the same characters, so that it expands there."""
+    if not code.values or any(_SLOT in piece for piece in code.pieces):
+        return code.pieces[0] + "".join(f"$({DATA}[{i}]){p}" for i, p in enumerate(code.pieces[1:]))
+    text = code.pieces[0] + "".join(f"{_SLOT}{i}{_SLOT}{p}" for i, p in enumerate(code.pieces[1:]))
+    parts, pos = [], 0
+    for span in pslex.single_quoted(text):
+        if _SLOT in text[span.start:span.end]:
+            parts += [text[pos:span.start], pslex.as_double_quoted(text, span)]
+            pos = span.end
+    parts.append(text[pos:])
+    return _SLOTS.sub(lambda m: f"$({DATA}[{m.group(1)}])", "".join(parts))
 
 
 def whole_script(code: CodeWithData, inputs: Mapping[str, Any], variables: Sequence[str]) -> str:

@@ -66,6 +66,16 @@ async def test_a_subscribed_value_reaches_powershell_as_data(tmp_path: Path, pas
     assert not fake.invocations[0].uses("Remove-Item")
 
 
+async def test_a_subscription_in_single_quotes_expands(tmp_path: Path, password: str) -> None:
+    text = "$text = 'VM {{start.Text}} costs $5'"
+    rb = runbook(tmp_path, [start("Text"), script("show", "powershell", text, connection="win01",
+                                                  published=published("text=text"))])
+    with serve() as fake:
+        result = await engine(win01=connection(fake.port, "winrm")).run(rb, {"Text": HOSTILE})
+    assert own(result.rows("show")) == [{"text": f"VM {HOSTILE} costs $5", "output": ""}]
+    assert '$text = "VM $($__interlock_data[0]) costs `$5"' in fake.scripts()[0]
+
+
 async def test_inputs_are_variables_once_per_incoming_row(tmp_path: Path, password: str) -> None:
     rb = runbook(tmp_path, [
         script("list", "python", "vms = ['web01', 'web02']", published=published("vm=vms*")),

@@ -5,7 +5,8 @@ fails on) anything beyond it rather than pretend.
 What it reads, as PowerShell would: the wrapper's data block (inputs, subscribed values, published
 variable names), the inputs set as variables, then the script between the wrapper's markers, statement
 by statement: `$name = <value>`, `Write-Output <value>`, `throw <value>`, `exit N`, comments. A value is a
-'single quoted' or "double quoted" string (expanding $name, $($name) and $($__interlock_data[N])), a
+'single quoted' or "double quoted" string (backtick escapes; expanding $name, $($name) and
+$($__interlock_data[N])), a
 number, $true/$false/$null, a variable, $__interlock_data[N] or $($__interlock_data[N]), or @(a, b, ...).
 It evaluates nothing from the data: values are only ever assigned, expanded into text and sent back.
 """
@@ -69,7 +70,7 @@ def _value(text: str, variables: dict[str, Any]) -> Any:
     if len(text) >= 2 and text[0] == text[-1] == "'":
         return text[1:-1].replace("''", "'")
     if len(text) >= 2 and text[0] == text[-1] == '"':
-        return _expand(text[1:-1].replace('`"', '"'), variables)
+        return _expand(text[1:-1], variables)
     item = _DATA_ITEM.match(text)
     if item:
         return variables["__interlock_data"][int(item.group(1))]
@@ -83,12 +84,24 @@ def _value(text: str, variables: dict[str, Any]) -> Any:
 
 
 def _expand(text: str, variables: dict[str, Any]) -> str:
-    def one(match: re.Match[str]) -> str:
-        if match.group(1) is not None:
-            return _text(variables["__interlock_data"][int(match.group(1))])
-        return _text(variables.get(match.group(2) or match.group(3)))
-
-    return _EXPAND.sub(one, text)
+    """A double-quoted string's value: `x is the character x (as PowerShell reads `$, `" and ``),
+    variables and subexpressions of the forms above expanded."""
+    out, i = [], 0
+    while i < len(text):
+        match = _EXPAND.match(text, i)
+        if text[i] == "`" and i + 1 < len(text):
+            out.append(text[i + 1])
+            i += 2
+        elif match is None:
+            out.append(text[i])
+            i += 1
+        else:
+            if match.group(1) is not None:
+                out.append(_text(variables["__interlock_data"][int(match.group(1))]))
+            else:
+                out.append(_text(variables.get(match.group(2) or match.group(3))))
+            i = match.end()
+    return "".join(out)
 
 
 def _items(text: str) -> list[str]:
