@@ -129,6 +129,9 @@ def history_table(jobs: list[JobSummary]) -> Table:
     return table
 
 
+LOG_STYLE = {"warning": "yellow", "error": "red"}
+
+
 def print_job(console: Console, stored: StoredJob) -> None:
     """One job: its header, then every activity with its instances, rows and errors."""
     job = stored.summary
@@ -146,6 +149,7 @@ def print_job(console: Console, stored: StoredJob) -> None:
             job.status, "only its events were recorded, e.g. a runbook invoked by another one")
         console.print(f"[yellow]No result document for this job ({why}); instances as recorded:[/]")
         _print_instances(console, stored)
+        _print_log(console, stored, {i.activity: i.name for i in stored.instances})
         return
     for activity in result.activities:
         state = result.junctions.get(activity.id, activity.state)
@@ -160,6 +164,20 @@ def print_job(console: Console, stored: StoredJob) -> None:
                             inst.attempts, inst.error, inst.rows)
     if result.returned:
         console.print("[bold]Returned[/] " + markup(_row_text(result.returned)), highlight=False)
+    _print_log(console, stored, {a.id: a.name for a in result.activities})
+
+
+def _print_log(console: Console, stored: StoredJob, names: dict[str, str]) -> None:
+    """The job's log lines (retries, condition problems, platform events), as the run printed them."""
+    lines = [e for e in stored.events if e.kind == "log" and e.job_id == stored.summary.job_id]
+    if lines:
+        console.print("[bold]Log[/]")
+    for event in lines:
+        data = event.__dict__
+        where = f"{names.get(data['activity'], data['activity'])}: " if data.get("activity") else ""
+        style = LOG_STYLE.get(data["level"])
+        text = markup(f"{data['level']}: {where}{data['message']}")
+        console.print(f"  {event.at[11:19]} " + (f"[{style}]{text}[/]" if style else text), highlight=False)
 
 
 def _print_instances(console: Console, stored: StoredJob) -> None:

@@ -8,6 +8,7 @@ import json
 import pytest
 from chains import cli_run, run_chain, step
 
+from engine.cli.main import main
 from engine.history import open_history
 
 
@@ -31,6 +32,10 @@ def test_the_event_reaches_the_events_the_history_and_the_published_data(tmp_pat
                   for r in i.rows)
     assert sent == [("web01 is low on disk", "warning", "free space under 5%"),
                     ("web02 is low on disk", "warning", "free space under 5%")]
+    capsys.readouterr()
+    assert main(["show", job_id]) == 0  # the stored job, as `interlock show` prints it
+    shown = capsys.readouterr().out
+    assert "Log" in shown and "warning: Event: web02 is low on disk — free space under 5%" in shown
 
 
 @pytest.mark.parametrize("severity", ["info", "warning", "error"])
