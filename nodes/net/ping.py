@@ -79,6 +79,8 @@ class Ping(ActivityType):
         else:
             probe = await icmp_probe(address, p.count, p.timeout_s, bool(privileged)) if method == "icmp" \
                 else await tcp_probe(address, p.port, p.count, p.timeout_s)
+            if not probe.sent and p.method == "auto":
+                probe = await tcp_probe(address, p.port, p.count, p.timeout_s)
         reachable = bool(probe.round_trips_ms)
         if not reachable and p.fail_when_unreachable:
             raise ActivityError(f"{p.host} is not reachable: {probe.failure}")

@@ -7,15 +7,12 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-import sys
 import time
 from contextlib import suppress
 from dataclasses import dataclass, field
-from pathlib import Path
+from functools import cache
 
 import icmplib
-
-PING_GROUP_RANGE = Path("/proc/sys/net/ipv4/ping_group_range")
 
 
 @dataclass
@@ -25,22 +22,22 @@ class Probe:
     method: str  # "icmp" | "tcp"
     round_trips_ms: list[float] = field(default_factory=list)
     failure: str = ""  # why no attempt was answered
+    sent: bool = True  # false: ICMP could not be sent at all (not a verdict on the host)
 
 
+@cache
 def icmp_mode() -> bool | None:
-    """How this process may send ICMP echo: True through a raw socket (root), False through an
-    unprivileged datagram socket (Linux's ping_group_range holds one of our groups; macOS), None when
-    it may not at all."""
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        return True
-    if sys.platform != "linux":
-        return False if sys.platform == "darwin" else None
-    try:
-        low, high = (int(part) for part in PING_GROUP_RANGE.read_text().split())
-    except (OSError, ValueError):
-        return None
-    groups = {os.getgid(), *os.getgroups()}
-    return False if any(low <= group <= high for group in groups) else None
+    """How this process may send ICMP echo: False through an unprivileged datagram socket (Linux when
+    net.ipv4.ping_group_range holds one of its groups; macOS), True through a raw socket (root with
+    CAP_NET_RAW), None when it may not at all. Found by opening such a socket: being root is not
+    enough in a container without CAP_NET_RAW."""
+    for privileged, kind in ((False, socket.SOCK_DGRAM), (True, socket.SOCK_RAW)):
+        try:
+            socket.socket(socket.AF_INET, kind, socket.IPPROTO_ICMP).close()
+        except OSError:
+            continue
+        return privileged
+    return None
 
 
 async def resolve(host: str, port: int) -> str:
@@ -55,7 +52,7 @@ async def icmp_probe(address: str, count: int, timeout_s: float, privileged: boo
         host = await icmplib.async_ping(address, count=count, interval=0.2, timeout=timeout_s,
                                         privileged=privileged)
     except icmplib.ICMPLibError as exc:
-        return Probe("icmp", failure=f"ICMP echo could not be sent: {exc}")
+        return Probe("icmp", failure=f"ICMP echo could not be sent: {exc}", sent=False)
     if not host.is_alive:
         return Probe("icmp", failure=f"no answer to {count} ICMP echo request{'s' * (count > 1)} within "
                                      f"{timeout_s:g} s each")
