@@ -6,9 +6,10 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from engine.errors import ActivityError
+from pydantic import AfterValidator
 
 LOCAL = "local"
 
@@ -39,8 +40,8 @@ def read_iso(text: str, where: tzinfo) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=where)
 
 
-def zone(name: str, prop: str) -> tzinfo:
-    """The zone a property names; ActivityError naming the property and the value when it is unknown."""
+def find_zone(name: str) -> tzinfo | None:
+    """The zone a name means ("" is local), or None when there is no such zone."""
     cleaned = name.strip()
     if not cleaned or cleaned.lower() == LOCAL:
         return local_zone()
@@ -49,5 +50,21 @@ def zone(name: str, prop: str) -> tzinfo:
     try:
         return ZoneInfo(cleaned)
     except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise ActivityError(f'property "{prop}": unknown time zone "{name}" (give an IANA name such as '
-                            f'"Europe/Paris", "UTC" or "local")') from None
+        return None
+
+
+def _known_zone(name: str) -> str:
+    if find_zone(name) is None:
+        raise ValueError(f'unknown time zone "{name}" (give an IANA name such as "Europe/Paris", "UTC" or '
+                         '"local")')
+    return name
+
+
+# A property naming a time zone: checked when the runbook is validated (or, when it subscribes, when the
+# instance runs), so a misspelt zone is found before a job starts.
+ZoneName = Annotated[str, AfterValidator(_known_zone)]
+
+
+def zone(name: str) -> tzinfo:
+    """The zone of a ZoneName property (already checked)."""
+    return find_zone(name) or UTC

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from engine.activity import ActivityType, RunContext
 from engine.errors import ActivityError
-from nodes.zones import read_iso, zone
+from nodes.zones import ZoneName, read_iso, zone
 
 from .delay import pause
 
@@ -25,7 +25,7 @@ class WaitProperties(BaseModel):
     until: str = Field("", title="Until",
                        description="A time of day (HH:MM or HH:MM:SS: today, or tomorrow once it has "
                                    "passed) or an ISO 8601 date/time; leave empty to wait Seconds")
-    time_zone: str = Field("local", title="Time zone",
+    time_zone: ZoneName = Field("local", title="Time zone",
                            description='The zone of Until when it has no offset: an IANA name, "UTC" '
                                        'or "local" (this machine)')
 
@@ -74,7 +74,7 @@ class Wait(ActivityType):
         if properties.seconds is not None:
             moment = now + timedelta(seconds=properties.seconds)
             return {"seconds": await pause(properties.seconds), "until": moment.isoformat()}
-        moment = wake_at(properties.until, zone(properties.time_zone, "time_zone"), now)
+        moment = wake_at(properties.until, zone(properties.time_zone), now)
         seconds = max(0.0, (moment - now).total_seconds())
         if not seconds:
             context.log(f"{properties.until} has passed: not waiting", "info")

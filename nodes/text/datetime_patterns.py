@@ -50,6 +50,17 @@ def is_strftime(pattern: str) -> bool:
     return bool(_STRFTIME.search(pattern))
 
 
+def usable_pattern(pattern: str) -> str:
+    """A pydantic check: a .NET pattern that cannot be read is refused when the runbook is validated
+    (a strftime pattern is Python's to judge, when it is used)."""
+    if pattern and not is_strftime(pattern):
+        try:
+            tokens(pattern)
+        except PatternError as exc:
+            raise ValueError(f"{pattern!r} cannot be used: {exc}") from None
+    return pattern
+
+
 def tokens(pattern: str) -> list[Token]:
     """A .NET custom pattern as tokens: quoted text and \\-escaped characters are literal, `%x` is the
     specifier x alone, a run of one specifier letter is one token."""

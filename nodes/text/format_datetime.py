@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import calendar
 from datetime import datetime, timedelta, tzinfo
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from engine.activity import ActivityType, RunContext
 from engine.errors import ActivityError
-from nodes.zones import read_iso, zone
+from nodes.zones import ZoneName, read_iso, zone
 
-from .datetime_patterns import DAY_NAMES, Pattern, PatternError
+from .datetime_patterns import DAY_NAMES, Pattern, PatternError, usable_pattern
+
+PatternText = Annotated[str, AfterValidator(usable_pattern)]
 
 TEXT_COLOR = "#3f8f7f"
 
@@ -23,18 +25,18 @@ class FormatDateTimeProperties(BaseModel):
 
     input: str = Field(min_length=1, title="Date/Time",
                        description="The date/time to format (may subscribe, e.g. to @finished_at)")
-    input_format: str = Field(
+    input_format: PatternText = Field(
         "", title="Input format",
         description="How the input is written: empty for ISO 8601 (2024-03-05T14:07:09+01:00); a .NET "
                     "pattern (dd/MM/yyyy HH:mm) or strftime (%d/%m/%Y %H:%M)")
-    output_format: str = Field(
+    output_format: PatternText = Field(
         "yyyy-MM-dd HH:mm:ss", title="Output format",
         description="How to write the result: a .NET pattern (yyyy-MM-dd, dddd, MMM, tt, fff, zzz, "
                     "'literal text'), a .NET standard format (o, s, u, r, d, D...) or strftime (%Y-%m-%d)")
-    time_zone: str = Field("local", title="Time zone",
+    time_zone: ZoneName = Field("local", title="Time zone",
                            description='The zone of an input without an offset: an IANA name '
                                        '("Europe/Paris"), "UTC" or "local" (this machine)')
-    output_time_zone: str = Field("", title="Output time zone",
+    output_time_zone: ZoneName = Field("", title="Output time zone",
                                   description="The zone to show the result in; empty keeps the input's")
     add_years: int = Field(0, title="Add years", description="Years to add (negative: subtract)")
     add_months: int = Field(0, title="Add months", description="Months to add (negative: subtract); a "
@@ -115,10 +117,10 @@ class FormatDateTime(ActivityType):
     subject_field = "text"
 
     async def run(self, properties: FormatDateTimeProperties, context: RunContext) -> dict[str, Any]:
-        moment = read_input(properties, zone(properties.time_zone, "time_zone"))
+        moment = read_input(properties, zone(properties.time_zone))
         moment = adjust(moment, properties)
         if properties.output_time_zone.strip():
-            moment = moment.astimezone(zone(properties.output_time_zone, "output_time_zone"))
+            moment = moment.astimezone(zone(properties.output_time_zone))
         return {
             "text": format_moment(moment, properties.output_format),
             "year": moment.year, "month": moment.month, "day": moment.day, "hour": moment.hour,

@@ -67,6 +67,7 @@ async def test_a_subscribed_bad_until_fails_the_instance(tmp_path):
     ({"seconds": 1, "until": "10:00"}, "give either seconds or until"),
     ({"seconds": -1}, "greater than or equal to 0"),
     ({"seconds": 10**9}, "less than or equal to"),
+    ({"until": "22:00", "time_zone": "Europe/Pariss"}, 'key "properties.time_zone": unknown time zone'),
 ])
 def test_wait_needs_exactly_one_of_seconds_and_until(tmp_path, capsys, properties, message):
     code, _, err = cli_run(tmp_path, capsys, step("wait", "core.wait", **properties))

@@ -112,16 +112,37 @@ async def test_format_datetime_publishes_the_parts_of_the_result(tmp_path):
     ({"input": "yesterday"}, 'property "input": "yesterday" is not an ISO 8601 date/time'),
     ({"input": "2024-31-12", "input_format": "yyyy-MM-dd"},
      'property "input": "2024-31-12" does not match the input format "yyyy-MM-dd"'),
-    ({"input": "2024-03-05", "time_zone": "Mars/Olympus"},
-     'property "time_zone": unknown time zone "Mars/Olympus"'),
-    ({"input": "2024-03-05", "output_time_zone": "Europe/Pariss"},
-     'property "output_time_zone": unknown time zone "Europe/Pariss"'),
-    ({"input": "2024-03-05", "output_format": "yyyy 'open"}, 'property "output_format": "yyyy \'open"'),
     ({"input": "9999-12-31", "add_days": 1}, "beyond the dates that can be written"),
 ])
 async def test_bad_date_input_fails_the_instance_naming_the_property_and_value(tmp_path, properties, message):
     result = await run_chain(tmp_path, step("fmt", "text.format_datetime", **properties))
     assert result.status == "failed"
+    assert message in error(result, "fmt")
+
+
+@pytest.mark.parametrize(("properties", "message"), [
+    ({"time_zone": "Mars/Olympus"}, 'key "properties.time_zone": unknown time zone "Mars/Olympus"'),
+    ({"output_time_zone": "Europe/Pariss"}, 'key "properties.output_time_zone": unknown time zone'),
+    ({"output_format": "yyyy 'open"}, "\"yyyy 'open\" cannot be used: the quote at position 6 is not closed"),
+    ({"input_format": "dd\\"}, "the pattern ends with a backslash"),
+])
+def test_a_misspelt_zone_or_pattern_is_refused_when_validated(tmp_path, capsys, properties, message):
+    code, _, err = cli_run(tmp_path, capsys,
+                           step("fmt", "text.format_datetime", input="2024-03-05", **properties))
+    assert code == 2 and message in err
+
+
+@pytest.mark.parametrize(("properties", "message"), [
+    ({"output_time_zone": "{{pick.zone}}"}, 'property "output_time_zone": unknown time zone "Europe/Pariss"'),
+    ({"output_format": "{{pick.layout}}"},
+     'property "output_format": "\'x" cannot be used: the quote at position 1 is not closed'),
+])
+async def test_a_subscribed_zone_or_pattern_that_cannot_be_used_fails_the_instance(tmp_path, properties,
+                                                                                    message):
+    result = await run_chain(
+        tmp_path, step("pick", "text.map_published_data", value="x",
+                       rules=[{"pattern": "*", "outputs": {"zone": "Europe/Pariss", "layout": "'x"}}]),
+        step("fmt", "text.format_datetime", input="2024-03-05", **properties))
     assert message in error(result, "fmt")
 
 
