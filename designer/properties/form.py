@@ -89,7 +89,8 @@ class PropertyForm(QWidget):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         form.setContentsMargins(4, 6, 4, 6)  # the tab has its own margins: the width goes to the values
-        for name, info in model.model_fields.items():
+        for field_name, info in model.model_fields.items():
+            name = info.alias or field_name  # the key in the file (`from`: no Python name can be it)
             editor = self._editor(name, info, values.get(name, MISSING), naming)
             self.editors[name] = editor
             doc = field_doc(name, info)

@@ -7,9 +7,9 @@ As in Orchestrator, `command` is shell text. Subscribed data belongs in `argumen
 from __future__ import annotations
 
 import shlex
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from engine.activity import ActivityType, RunContext
 from engine.errors import ActivityError
@@ -34,9 +34,9 @@ class SshCommandProperties(BaseModel):
     command: str = Field(min_length=1, title="Command",
                          description="Shell text run by the remote user's shell (e.g. `systemctl status "
                                      "nginx`); put subscribed data in Arguments, not here")
-    arguments: list[Annotated[str, BeforeValidator(_as_text)]] = Field(
-        default_factory=list, title="Arguments",
-        description="Values appended to the command, each quoted for the shell (safe for subscribed data)")
+    arguments: list[str] = Field(default_factory=list, title="Arguments",
+                                 description="Values appended to the command, each quoted for the shell "
+                                             "(safe for subscribed data)")
     rows: Literal["one", "lines"] = Field("one", title="Rows published",
                                           description="one row, or one row per line of standard output")
     timeout_s: float | None = Field(None, gt=0, title="Timeout (s)",
@@ -44,6 +44,11 @@ class SshCommandProperties(BaseModel):
                                                 "connection's command_timeout_s)")
     fail_on_exit_code: bool = Field(True, title="Fail on a non-zero exit code",
                                     description="false: a non-zero exit code is published, not a failure")
+
+    @field_validator("arguments", mode="before")
+    @classmethod
+    def _arguments_as_text(cls, value: Any) -> Any:
+        return [_as_text(item) for item in value] if isinstance(value, list) else value
 
 
 def command_line(properties: SshCommandProperties) -> str:
