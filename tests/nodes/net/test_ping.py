@@ -74,7 +74,19 @@ async def test_icmp_echo_reaches_loopback_where_the_system_allows_it(tmp_path: P
 
 
 async def test_auto_uses_icmp_when_allowed_else_tcp(tmp_path: Path, listening: int):
-    result = await run(tmp_path, act("ping", "net.ping", host="localhost", port=listening))
+    result = await run(tmp_path, act("ping", "net.ping", host="127.0.0.1", port=listening))
     (row,) = result.rows("ping")
     assert row["reachable"] is True
     assert row["method"] == ("tcp" if icmp_mode() is None else "icmp")
+
+
+async def test_without_icmp_auto_connects_by_tcp_and_icmp_says_why_not(tmp_path: Path, listening: int,
+                                                                       monkeypatch: pytest.MonkeyPatch):
+    # A system that lets this process send no ICMP (no raw socket, ping_group_range excluding it).
+    monkeypatch.setattr("nodes.net.ping.icmp_mode", lambda: None)
+    result = await run(tmp_path, act("ping", "net.ping", host="127.0.0.1", port=listening))
+    (row,) = result.rows("ping")
+    assert (row["reachable"], row["method"]) == (True, "tcp")
+    result = await run(tmp_path, act("ping", "net.ping", host="127.0.0.1", method="icmp"))
+    assert result.status == "failed"
+    assert "does not let Interlock send ICMP echo" in instance(result, "ping").error
