@@ -10,7 +10,7 @@ change.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Literal, Protocol, get_args
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from ..errors import ActivityError, InterlockError
 
@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from ..config.settings import Config
 
 CounterAction = Literal["get", "increment", "decrement", "set", "reset"]
-ACTIONS: tuple[str, ...] = get_args(CounterAction)
 LOWEST, HIGHEST = -(2**63), 2**63 - 1  # what SQLite (and PostgreSQL's bigint) keep
 
 
