@@ -60,13 +60,13 @@ def _keygen(path: Path, passphrase: str = "") -> str:
     return path.with_suffix(".pub").read_text(encoding="utf-8").strip()
 
 
-def _config(home: Path, port: int, user: str) -> str:
+def _config(home: Path, port: int, user: str, extra: str) -> str:
     root = "PermitRootLogin prohibit-password\n" if user == "root" else ""
     return (f"Port {port}\nListenAddress 127.0.0.1\nHostKey {home / 'host_key'}\n"
             f"AuthorizedKeysFile {home / 'authorized_keys'}\nPidFile {home / 'sshd.pid'}\n"
             "StrictModes no\nUsePAM no\nPubkeyAuthentication yes\nPasswordAuthentication no\n"
             "KbdInteractiveAuthentication no\nLogLevel VERBOSE\nSubsystem sftp internal-sftp\n"
-            f"{root}")
+            f"{root}{extra}")
 
 
 def _greets(port: int) -> bool:
@@ -79,8 +79,9 @@ def _greets(port: int) -> bool:
 
 
 @contextmanager
-def running_sshd(home: Path) -> Iterator[SshServer]:
-    """An sshd with its files in home, for the current user (skips, or fails in CI, without sshd)."""
+def running_sshd(home: Path, extra_config: str = "") -> Iterator[SshServer]:
+    """An sshd with its files in home, for the current user (skips, or fails in CI, without sshd).
+    extra_config: more sshd_config lines (e.g. "SetEnv PATH=..." for a stand-in command)."""
     require_real(Path(SSHD).exists() and shutil.which("ssh-keygen") is not None, "OpenSSH's sshd",
                  "apt install openssh-server")
     home.mkdir(parents=True, exist_ok=True)
@@ -93,7 +94,7 @@ def running_sshd(home: Path) -> Iterator[SshServer]:
     (home / "known_hosts").write_text(known_line + "\n", encoding="utf-8")
     fingerprint = subprocess.run(["ssh-keygen", "-l", "-f", str(home / "host_key.pub")], check=True,
                                  capture_output=True, text=True, timeout=30).stdout.split()[1]
-    (home / "sshd_config").write_text(_config(home, port, user), encoding="utf-8")
+    (home / "sshd_config").write_text(_config(home, port, user, extra_config), encoding="utf-8")
     if os.geteuid() == 0:
         Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # privilege separation needs it
     log = home / "sshd.log"
