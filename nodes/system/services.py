@@ -98,7 +98,7 @@ class StartStopService(ActivityType):
     display_name = "Start/Stop Service"
     description = ("Starts, stops or restarts a Windows service (winrm connection) or a systemd unit (ssh "
                    "connection, or this machine), waiting until it gets there; publishes its final state.")
-    icon = "service"
+    icon = "service_control"
     color = COLOR
     Properties = StartStopServiceProperties
     Published = ServiceChanged
