@@ -74,3 +74,24 @@ def test_status_then_start_when_stopped_then_an_event_log_message(systemd_host: 
         ("12", "nginx.service was stopped, now running")
     assert systemd_host.state("nginx.service") == ("active", "running")
     assert systemd_host.state("cron.service") == ("active", "running")
+
+
+
+@pytest.mark.parametrize(("action", "keys", "said"), [
+    ("start", 'hostname = "web01"', '{config}: connections.web01: key "hostname": unknown key'),
+    ("pause", 'host = "web01"', 'activity "start", key "properties.action": Input should be \'start\', '
+                                "'stop' or 'restart' (got 'pause')")])
+def test_wrong_connection_keys_and_a_bad_action_stop_the_run_before_it_starts(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], action: str, keys: str, said: str):
+    config = tmp_path / "interlock.toml"
+    config.write_text(f'[connections.web01]\nkind = "ssh"\n{keys}\n', encoding="utf-8")
+    path = tmp_path / "bad.json"
+    activity = {"id": "start", "type": "system.start_stop_service", "name": "Start Service",
+                "properties": {"service": "nginx", "action": action, "connection": "web01"}}
+    path.write_text(json.dumps({"format": "interlock.runbook/1", "name": "Bad", "activities": [activity],
+                                "links": []}), encoding="utf-8")
+    capsys.readouterr()
+    code = main(["run", str(path), "--json", "--config", str(config)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert said.format(config=config) in err
