@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from engine.activity import ActivityType, RunContext
 
 from .columns import select_columns
-from .sql import BoundValues, database_of
+from .sql import BoundValues, cancel_flag, database_of
 
 DEFAULT_MAX_ROWS = 10_000
 
@@ -51,4 +51,4 @@ class QueryDatabase(ActivityType):
     def run(self, properties: QueryProperties, context: RunContext) -> list[dict[str, Any]]:
         database = database_of(context, properties.connection)
         return database.query(properties.query, properties.parameters, max_rows=properties.max_rows,
-                              timeout_s=properties.timeout_s)
+                              timeout_s=properties.timeout_s, cancel=cancel_flag(context))

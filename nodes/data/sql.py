@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Annotated, Any
 
 from pydantic import AfterValidator
@@ -22,6 +23,13 @@ def _scalars(values: dict[str, Any]) -> dict[str, Any]:
 # Values bound to :names or columns: subscriptions arrive as text; a runbook may also hold numbers,
 # booleans or null. dict[str, Any] so that the designer edits it as a name/value table.
 BoundValues = Annotated[dict[str, Any], AfterValidator(_scalars)]
+
+
+def cancel_flag(context: RunContext) -> threading.Event | None:
+    """The job's cancel flag, which the engine sets when the job is cancelled, so that a running
+    statement is stopped on the server too (None where a context has none)."""
+    flag = getattr(context, "cancel_requested", None)
+    return flag if isinstance(flag, threading.Event) else None
 
 
 def database_of(context: RunContext, name: str) -> Database:

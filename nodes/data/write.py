@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from engine.activity import ActivityType, RunContext
 
-from .sql import BoundValues, database_of
+from .sql import BoundValues, cancel_flag, database_of
 
 
 class WriteProperties(BaseModel):
@@ -63,9 +63,10 @@ class WriteDatabase(ActivityType):
     def run(self, properties: WriteProperties, context: RunContext) -> dict[str, Any]:
         database = database_of(context, properties.connection)
         if properties.table is not None:
-            count = database.insert(properties.table, properties.values, timeout_s=properties.timeout_s)
+            count = database.insert(properties.table, properties.values, timeout_s=properties.timeout_s,
+                                    cancel=cancel_flag(context))
         else:
             assert properties.statement is not None
             count = database.execute(properties.statement, properties.parameters,
-                                     timeout_s=properties.timeout_s)
+                                     timeout_s=properties.timeout_s, cancel=cancel_flag(context))
         return {"rows_affected": count}

@@ -9,7 +9,7 @@ import os
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from engine.activity import ActivityType, RunContext
 from engine.errors import ActivityError
@@ -45,6 +45,13 @@ class EventLogProperties(BaseModel):
                                                     "or rfc5424")
     facility: syslog.Facility = Field("user", title="Syslog facility",
                                       description="user (default), daemon, auth or local0 .. local7")
+
+    @model_validator(mode="after")
+    def _address_without_connection(self) -> EventLogProperties:
+        if self.connection and self.address:
+            raise ValueError("address is where syslog messages go without a connection; with a connection "
+                             "the entry goes to that Windows host's event log: leave one of them empty")
+        return self
 
 
 class EventLogSent(BaseModel):

@@ -9,6 +9,7 @@ masked and without the SQL's parameters.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -17,7 +18,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError, StatementError
 
 from engine.errors import ActivityError
 
-from .timeouts import Limit, time_limit
+from .timeouts import Limit, stoppable
 from .values import json_value
 
 T = TypeVar("T")
@@ -34,8 +35,8 @@ class Database:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
-    def query(self, sql: str, parameters: Mapping[str, Any], *, max_rows: int,
-              timeout_s: float | None) -> list[dict[str, Any]]:
+    def query(self, sql: str, parameters: Mapping[str, Any], *, max_rows: int, timeout_s: float | None,
+              cancel: threading.Event | None = None) -> list[dict[str, Any]]:
         """The result rows as dicts of JSON-friendly values; more than max_rows is an error."""
         def run(connection: Connection) -> list[dict[str, Any]]:
             result = connection.execute(_bound_text(sql, parameters, "query"), dict(parameters))
@@ -50,30 +51,33 @@ class Database:
             return [{name: json_value(value) for name, value in zip(names, row, strict=True)}
                     for row in rows]
 
-        return self._transaction("query", timeout_s, run)
+        return self._transaction("query", timeout_s, cancel, run)
 
-    def execute(self, sql: str, parameters: Mapping[str, Any], *, timeout_s: float | None) -> int:
+    def execute(self, sql: str, parameters: Mapping[str, Any], *, timeout_s: float | None,
+                cancel: threading.Event | None = None) -> int:
         """Run an UPDATE / DELETE / upsert; the rows it changed."""
-        return self._transaction("write", timeout_s, lambda connection: _count(
+        return self._transaction("write", timeout_s, cancel, lambda connection: _count(
             connection, _bound_text(sql, parameters, "statement"), parameters))
 
-    def insert(self, name: str, values: Mapping[str, Any], *, timeout_s: float | None) -> int:
+    def insert(self, name: str, values: Mapping[str, Any], *, timeout_s: float | None,
+               cancel: threading.Event | None = None) -> int:
         """INSERT one row; table and column names are quoted by SQLAlchemy, values are bound."""
         schema, _, table_name = name.rpartition(".")
         target = table(table_name, *(column(key) for key in values), schema=schema or None)
         statement = insert(target).values(dict(values))
-        return self._transaction(f"insert into {name}", timeout_s,
+        return self._transaction(f"insert into {name}", timeout_s, cancel,
                                  lambda connection: _count(connection, statement))
 
     def ping(self) -> str:
-        self._transaction("SELECT 1", None, lambda connection: connection.execute(text("SELECT 1")).scalar())
+        self._transaction("SELECT 1", None, None,
+                          lambda connection: connection.execute(text("SELECT 1")).scalar())
         return f"SELECT 1 answered ({self.dialect})"
 
-    def _transaction(self, operation: str, timeout_s: float | None,
+    def _transaction(self, operation: str, timeout_s: float | None, cancel: threading.Event | None,
                      work: Callable[[Connection], T]) -> T:
-        limit = Limit(timeout_s)
+        limit = Limit(timeout_s, cancel)
         try:
-            with self.engine.begin() as connection, time_limit(connection, timeout_s) as limit:
+            with self.engine.begin() as connection, stoppable(connection, timeout_s, cancel) as limit:
                 return work(connection)  # committed when `work` returns, rolled back when it raises
         except ActivityError as exc:
             raise ActivityError(f'{operation} on connection "{self.name}": {exc}') from None
@@ -84,8 +88,9 @@ class Database:
     def _explain(self, error: SQLAlchemyError, limit: Limit) -> str:
         """What the database said, in one line, without parameters or the password."""
         original = error.orig if isinstance(error, DBAPIError) else None
-        if limit.explains(original):
-            return f"cancelled after the timeout of {limit.seconds:g} s"
+        reason = limit.explains(original)
+        if reason is not None:
+            return reason
         if isinstance(error, StatementError) and original is None:
             missing = _BIND_NAME.search(str(error))
             if missing:

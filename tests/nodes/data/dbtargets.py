@@ -55,8 +55,9 @@ def sqlite_target(folder: Path) -> Iterator[Target]:
     path = folder / "cmdb.sqlite"
     sql_engine = create_engine(f"sqlite:///{path}")
     yield Target("sqlite", f"sqlite:///{path}", None, sql_engine,
-                 "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 1000000000) "
-                 "SELECT count(*) AS c FROM n")
+                 # reads a table, so it holds the file's shared lock while it runs
+                 "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n "
+                 "WHERE x < (SELECT 1000000000 + count(*) FROM sqlite_master)) SELECT count(*) AS c FROM n")
     sql_engine.dispose()
 
 

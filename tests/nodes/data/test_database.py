@@ -4,6 +4,7 @@ errors a user reads."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -234,3 +235,29 @@ async def test_an_unreachable_server_is_named(tmp_path: Path):
                        cmdb={"url": f"postgresql://nobody@127.0.0.1:{port}/x", "connect_timeout_s": 3})
     [error] = errors(result, "q")
     assert error.startswith('query on connection "cmdb": connection failed') and str(port) in error
+
+
+async def test_cancelling_the_job_stops_the_statement_on_the_server(db: Target, tmp_path: Path):
+    db.sql("CREATE TABLE marks (n INTEGER)")
+    config = Config(connections={"cmdb": Connection(kind="database", **db.keys())})
+    runbook = engine.load_runbook(save(tmp_path, [query(query=db.slow_query)]))
+    handle = engine.Engine(config, Registry.from_entry_points()).start(runbook)
+    await asyncio.sleep(1.0)  # the statement is running
+    if db.kind == "postgresql":
+        assert db.sql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%' "
+                      "AND state = 'active'") == [(1,)]
+    started = time.monotonic()
+    handle.cancel()
+    result = await handle.wait()
+    assert result.status == "cancelled"
+    # the server stops it too, instead of sleeping on for 30 s
+    deadline = time.monotonic() + 10
+    while db.kind == "postgresql" and db.sql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
+                                             "'SELECT pg_sleep%' AND state = 'active'") != [(0,)]:
+        assert time.monotonic() < deadline, "the statement still runs on the server"
+        await asyncio.sleep(0.1)
+    # SQLite: a write needs the running read to have ended (it holds the file's shared lock)
+    written = await run(tmp_path, [write(table="marks", values={"n": 1})],
+                        cmdb=db.keys(connect_timeout_s=3))
+    assert written.rows("w") == [{"rows_affected": 1}], errors(written, "w")
+    assert time.monotonic() - started < 10

@@ -82,3 +82,10 @@ async def test_nothing_listening_a_bad_address_and_a_tag_syslog_cannot_carry(tmp
                                        "or udp://HOST:PORT")
     result = await run_chain(tmp_path, event(message="x", source="My Runbooks", address="udp://127.0.0.1:9"))
     assert "source 'My Runbooks' cannot be a syslog tag" in error_of(result, "log")
+
+
+async def test_an_address_with_a_connection_is_refused_when_the_runbook_loads(tmp_path: Path):
+    from engine.errors import RunbookError
+
+    with pytest.raises(RunbookError, match="address is where syslog messages go without a connection"):
+        await run_chain(tmp_path, event(message="x", connection="win01", address="udp://127.0.0.1:514"))
