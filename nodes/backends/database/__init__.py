@@ -30,6 +30,7 @@ from .backend import Database
 
 # SQLAlchemy's plain "postgresql" means psycopg2; Interlock ships psycopg 3.
 _DEFAULT_DRIVERS = {"postgresql": "postgresql+psycopg"}
+POOL_WAIT_S = 600  # longest wait of an instance for a free connection of the pool
 
 
 class DatabaseOptions(BaseModel):
@@ -77,6 +78,14 @@ def _connect_args(url: URL, options: DatabaseOptions) -> dict[str, Any]:
     return {}
 
 
+def _pool(url: URL, options: DatabaseOptions) -> dict[str, Any]:
+    """At most pool_size connections to the server; instances beyond wait for a free one. (An in-memory
+    SQLite database lives in one connection per thread, which SQLAlchemy's own pool keeps.)"""
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        return {}
+    return {"pool_size": options.pool_size, "max_overflow": 0, "pool_timeout": POOL_WAIT_S}
+
+
 def _driver(url: URL, context: OpenContext) -> None:
     """Load the URL's dialect and driver now, so a missing one is a config error, not a job failure."""
     try:
@@ -105,8 +114,8 @@ def open_database(options: BaseModel, context: OpenContext) -> Database:
     check_database(options, context)
     password = context.secret("password", required=False)
     url = database_url(options, context, password)
-    engine = create_engine(url, pool_size=options.pool_size, pool_pre_ping=True,
-                           connect_args=_connect_args(url, options), hide_parameters=True)
+    engine = create_engine(url, connect_args=_connect_args(url, options), hide_parameters=True,
+                           pool_pre_ping=True, **_pool(url, options))
     return Database(context.name, engine, password)
 
 

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, Executable, column, insert, table, text
+from sqlalchemy import Connection, Engine, Executable, TextClause, column, insert, table, text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError, StatementError
 
 from engine.errors import ActivityError
@@ -26,6 +26,8 @@ _BIND_NAME = re.compile(r"A value is required for bind parameter '([^']*)'")
 
 
 class Database:
+    """SQL on one connection's engine; each call is one transaction, and its errors ActivityErrors."""
+
     def __init__(self, name: str, engine: Engine, password: str | None = None) -> None:
         self.name = name
         self.engine = engine
@@ -106,10 +108,10 @@ class Database:
         return said or type(original or error).__name__
 
 
-def _bound_text(sql: str, parameters: Mapping[str, Any], what: str) -> Any:
+def _bound_text(sql: str, parameters: Mapping[str, Any], what: str) -> TextClause:
     """The SQL as a text clause; a parameter that the SQL never uses is a mistake worth naming."""
     statement = text(sql)
-    used = set(statement._bindparams)  # the :names SQLAlchemy found in the text
+    used = set(statement.compile().params)  # the :names SQLAlchemy found in the text
     unused = sorted(set(parameters) - used)
     if unused:
         raise ActivityError(f'parameter "{unused[0]}" is not used in the {what}: write :{unused[0]} '

@@ -261,3 +261,16 @@ async def test_cancelling_the_job_stops_the_statement_on_the_server(db: Target, 
                         cmdb=db.keys(connect_timeout_s=3))
     assert written.rows("w") == [{"rows_affected": 1}], errors(written, "w")
     assert time.monotonic() - started < 10
+
+
+@pytest.mark.parametrize("db", ["postgresql"], indirect=True)
+async def test_pool_size_bounds_the_connections_and_the_rest_wait(db: Target, tmp_path: Path):
+    result = await run(tmp_path, [
+        act("start", "core.split", text="1,2,3", separator=","),
+        query(query="SELECT :n AS n, (SELECT count(*) FROM pg_stat_activity WHERE usename = current_user "
+                    "AND application_name = 'interlock') AS open_connections FROM pg_sleep(0.3)",
+              parameters={"n": "{{start.item}}"}),
+    ], cmdb=db.keys(pool_size=1))
+    assert result.status == "success", errors(result, "q")
+    assert sorted(row["n"] for row in result.rows("q")) == ["1", "2", "3"]
+    assert {row["open_connections"] for row in result.rows("q")} == {1}
