@@ -6,6 +6,7 @@ document can neither blow up (an entity bomb) nor read files or URLs (external e
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from engine.activity import ActivityType, RunContext
 from engine.errors import ActivityError
 
+from .sql import BoundValues
+
 MAX_FILE_BYTES = 100 * 1024 * 1024
+_XPATH_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 
 
 class QueryXmlProperties(BaseModel):
@@ -28,11 +32,18 @@ class QueryXmlProperties(BaseModel):
                        description="XPath 1.0 expression; one row per node it selects")
     namespaces: dict[str, str] = Field(default_factory=dict, title="Namespaces",
                                        description="Prefix → namespace URI, for prefixes in the XPath")
+    variables: BoundValues = Field(
+        default_factory=dict, title="Variables",
+        description="Values for $name in the XPath (subscribed values go here, never into the XPath); "
+                    "null is the empty string")
 
     @model_validator(mode="after")
     def _one_source(self) -> QueryXmlProperties:
         if (self.xml is None) == (self.file is None):
             raise ValueError("give either xml (the text) or file (a path), not both")
+        bad = next((name for name in self.variables if not _XPATH_NAME.fullmatch(name)), None)
+        if bad is not None:
+            raise ValueError(f'variables: "{bad}" is not a name an XPath can use as ${bad}')
         if "" in self.namespaces:
             raise ValueError('namespaces: XPath 1.0 has no default namespace; give it a prefix, e.g. '
                              '{"d": "urn:..."}, and write d:item in the XPath')
@@ -101,9 +112,10 @@ def _row(match: Any, index: int) -> dict[str, Any]:
     return {"value": text, "xml": "", "name": name, "index": index}
 
 
-def query_xml(root: etree._Element, xpath: str, namespaces: dict[str, str]) -> list[dict[str, Any]]:
+def query_xml(root: etree._Element, xpath: str, namespaces: dict[str, str],
+              variables: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     try:
-        found = etree.XPath(xpath, namespaces=namespaces)(root)
+        found = etree.XPath(xpath, namespaces=namespaces)(root, **(variables or {}))
     except etree.XPathError as exc:  # syntax errors, unknown prefixes and functions
         raise ActivityError(f"xpath {xpath!r}: {exc}") from None
     matches = found if isinstance(found, list) else [found]
@@ -124,4 +136,5 @@ class QueryXml(ActivityType):
 
     def run(self, properties: QueryXmlProperties, context: RunContext) -> list[dict[str, Any]]:
         data, where = _source(properties, context)
-        return query_xml(_parse(data, where), properties.xpath, properties.namespaces)
+        variables = {name: "" if value is None else value for name, value in properties.variables.items()}
+        return query_xml(_parse(data, where), properties.xpath, properties.namespaces, variables)

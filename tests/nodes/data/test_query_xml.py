@@ -58,6 +58,20 @@ async def test_each_match_runs_the_next_activity_once(tmp_path: Path):
     assert sorted(row["item"] for row in result.rows("split")) == ["db01-2", "web01-0", "web02-1"]
 
 
+async def test_subscribed_values_go_in_as_xpath_variables(tmp_path: Path):
+    result = await run(tmp_path, [
+        act("start", "core.split", text="north|' or '1'='1", separator="|"),
+        xml_query(xml=SERVERS, xpath="//h:server[@site = $site]/@name", namespaces=NS,
+                  variables={"site": "{{start.item}}"}),
+    ])
+    assert result.status == "success", errors(result, "x")
+    # the hostile value is compared as text: it matches no site, and selects nothing more
+    assert sorted(row["value"] for row in result.rows("x")) == ["web01", "web02"]
+    unknown = await run(tmp_path, [xml_query(xml=SERVERS, xpath="//h:server[@site = $place]",
+                                             namespaces=NS)])
+    assert errors(unknown, "x") == ["xpath '//h:server[@site = $place]': Undefined variable"]
+
+
 async def test_no_match_publishes_nothing(tmp_path: Path):
     result = await run(tmp_path, [xml_query(xml=SERVERS, xpath="//nothing")])
     assert result.status == "success"
@@ -114,6 +128,7 @@ async def test_bad_xml_and_bad_xpath_name_the_property(tmp_path: Path):
     ({"xml": "<a/>", "file": "a.xml", "xpath": "/a"}, "give either xml (the text) or file (a path)"),
     ({"xpath": "/a"}, "give either xml (the text) or file (a path)"),
     ({"xml": "<a/>", "xpath": "/d:a", "namespaces": {"": "urn:x"}}, "XPath 1.0 has no default namespace"),
+    ({"xml": "<a/>", "xpath": "$a b", "variables": {"a b": "x"}}, 'variables: "a b" is not a name'),
 ])
 def test_property_mistakes_are_found_when_the_runbook_loads(tmp_path: Path, properties, message):
     path = save(tmp_path, [xml_query(**properties)])
