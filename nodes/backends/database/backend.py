@@ -73,7 +73,7 @@ class Database:
     def ping(self) -> str:
         self._transaction("SELECT 1", None, None,
                           lambda connection: connection.execute(text("SELECT 1")).scalar())
-        return f"SELECT 1 answered ({self.dialect})"
+        return f"SELECT 1 answered ({self.dialect}, {self.engine.url.render_as_string(hide_password=True)})"
 
     def _transaction(self, operation: str, timeout_s: float | None, cancel: threading.Event | None,
                      work: Callable[[Connection], T]) -> T:

@@ -86,4 +86,4 @@ def test_connections_test_answers(db: Target, tmp_path: Path, capsys):
     code = main(["connections", "test", "cmdb", "--config", str(config_file(tmp_path, db))])
     out, err = capsys.readouterr()
     assert code == 0, out + err
-    assert f"SELECT 1 answered ({db.kind})" in out + err
+    assert f"SELECT 1 answered ({db.kind}, " in out + err
