@@ -77,10 +77,27 @@ def _as_server_user() -> dict[str, Any]:
     return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
 
 
-def _run(argv: list[str], **keywords: Any) -> None:
+def _run(argv: list[str], log: Path, **keywords: Any) -> None:
+    """Run a step of starting the server; a failure names it, with its output and the server's log."""
     done = subprocess.run(argv, capture_output=True, text=True, timeout=START_WITHIN_S, **keywords)
     if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv)} failed ({done.returncode}): {done.stderr or done.stdout}")
+        server_log = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+        raise RuntimeError(f"{' '.join(argv)} failed ({done.returncode}): {done.stderr or done.stdout}\n"
+                           f"{server_log}")
+
+
+def _with_database(port: int, socket_dir: Path, database: str, user: str) -> PostgresServer:
+    """The running server, with a user who logs in with a new password and a database it owns."""
+    from psycopg import sql
+
+    server = PostgresServer(port=port, socket_dir=socket_dir, database=database, user=user,
+                            password=secrets.token_urlsafe(18))
+    # utility statements take no bound parameters: the password goes in as a quoted literal
+    server.admin(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
+        sql.Identifier(user), sql.Literal(server.password)), database="postgres")
+    server.admin(sql.SQL("CREATE DATABASE {} OWNER {}").format(
+        sql.Identifier(database), sql.Identifier(user)), database="postgres")
+    return server
 
 
 @contextmanager
@@ -94,30 +111,17 @@ def running_postgres(database: str = "cmdb", user: str = "runbooks") -> Iterator
         os.chown(base, switch["user"], switch["group"])
     data, log = base / "data", base / "server.log"
     port = free_port()
-    started = False
+    pg_ctl = [str(binaries / "pg_ctl"), "-D", str(data)]
     try:
         _run([str(binaries / "initdb"), "-D", str(data), "-U", "postgres", "--auth-local=trust",
-              "--auth-host=scram-sha-256", "--no-locale", "-E", "UTF8", "--no-sync"], cwd=base, **switch)
+              "--auth-host=scram-sha-256", "--no-locale", "-E", "UTF8", "--no-sync"], log, cwd=base, **switch)
         options = (f"-c listen_addresses=127.0.0.1 -p {port} -k {base} -c fsync=off "
                    f"-c synchronous_commit=off -c full_page_writes=off")
-        _run([str(binaries / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", str(START_WITHIN_S),
-              "-o", options, "start"], cwd=base, **switch)
-        started = True
-        server = PostgresServer(port=port, socket_dir=base, database=database, user=user,
-                                password=secrets.token_urlsafe(18))
-        from psycopg import sql
-
-        # utility statements take no bound parameters: the password goes in as a quoted literal
-        server.admin(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
-            sql.Identifier(user), sql.Literal(server.password)), database="postgres")
-        server.admin(sql.SQL("CREATE DATABASE {} OWNER {}").format(
-            sql.Identifier(database), sql.Identifier(user)), database="postgres")
-        yield server
-    except RuntimeError as exc:
-        log_text = log.read_text(errors="replace")[-2000:] if log.exists() else ""
-        raise RuntimeError(f"{exc}\n{log_text}") from None
+        _run([*pg_ctl, "-l", str(log), "-w", "-t", str(START_WITHIN_S), "-o", options, "start"], log,
+             cwd=base, **switch)
+        yield _with_database(port, base, database, user)
     finally:
-        if started:
-            subprocess.run([str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-                           capture_output=True, timeout=START_WITHIN_S, cwd=base, **switch)
+        if (data / "postmaster.pid").exists():  # started (even if it did not answer in time)
+            subprocess.run([*pg_ctl, "-m", "immediate", "stop"], capture_output=True, timeout=START_WITHIN_S,
+                           cwd=base, **switch)
         shutil.rmtree(base, ignore_errors=True)
