@@ -30,6 +30,8 @@ from .backend import Database
 
 # SQLAlchemy's plain "postgresql" means psycopg2; Interlock ships psycopg 3.
 _DEFAULT_DRIVERS = {"postgresql": "postgresql+psycopg"}
+# Driver options that carry a password inside the URL's ?query (psycopg, pyodbc, pymysql ...)
+_SECRET_QUERY_KEYS = {"password", "passwd", "pwd", "passfile", "sslpassword"}
 POOL_WAIT_S = 600  # longest wait of an instance for a free connection of the pool
 
 
@@ -52,7 +54,7 @@ class DatabaseOptions(BaseModel):
         except ArgumentError:
             raise ValueError(f'not an SQLAlchemy URL such as "postgresql+psycopg://user@host/db" or '
                              f'"sqlite:///file.sqlite" (got {value!r})') from None
-        if url.password is not None:
+        if url.password is not None or _SECRET_QUERY_KEYS & {key.lower() for key in url.query}:
             raise ValueError("must not hold a password: give it with password_env or password_keyring")
         return value.strip()
 

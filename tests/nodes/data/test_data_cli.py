@@ -71,9 +71,11 @@ def test_an_unknown_connection_key_names_file_connection_and_key(db: Target, tmp
     assert f'{config}: connections.cmdb: key "pasword_env": unknown key' in out + err
 
 
-def test_a_password_in_the_url_is_refused(tmp_path: Path, capsys):
+@pytest.mark.parametrize("url", ["postgresql://u:hunter2@db/x", "postgresql://u@db/x?password=hunter2",
+                                 "mssql+pyodbc://u@db/x?PWD=hunter2"])
+def test_a_password_in_the_url_is_refused(tmp_path: Path, capsys, url: str):
     config = tmp_path / "interlock.toml"
-    config.write_text('[connections.cmdb]\nkind = "database"\nurl = "postgresql://u:hunter2@db/x"\n')
+    config.write_text(f'[connections.cmdb]\nkind = "database"\nurl = "{url}"\n')
     runbook = save(tmp_path, [act("q", "data.query", connection="cmdb", query="SELECT 1")])
     code = main(["run", str(runbook), "--config", str(config)])
     out, err = capsys.readouterr()
