@@ -86,3 +86,10 @@ def test_connections_test_fails_on_a_refused_token(config, server, capsys):
     err = capsys.readouterr().err
     assert f'api: FAILED: GET {server.url}/api on connection "api": 401 Unauthorized' in err
     assert 'the server refused the bearer token from password_env "TEST_CLI_API_TOKEN"' in err
+
+
+def test_connections_list_shows_where_an_http_connection_goes(config, server, capsys):
+    assert main(["connections", "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert "http" in out and f"base_url={server.url}/api" in out
+    assert TOKEN not in out
