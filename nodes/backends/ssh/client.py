@@ -55,6 +55,7 @@ class SshClient:
         self.settings = settings
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock: asyncio.Lock | None = None
+        self._sessions: asyncio.Semaphore | None = None  # max_sessions channels open at once
         self._connection: asyncssh.SSHClientConnection | None = None
 
     @property
@@ -80,18 +81,19 @@ class SshClient:
         """
         text = shlex.join(command) if isinstance(command, list) else command
         limit = timeout_s if timeout_s is not None else self.settings.command_timeout_s
-        process = await self._start(text, stdin, operation)
-        try:
-            async with asyncio.timeout(limit):
-                stdout, stderr = await process.communicate()
-        except (TimeoutError, asyncio.CancelledError) as exc:
-            _stop(process)
-            if isinstance(exc, TimeoutError):
-                raise self.error(operation, f"the command did not end within {limit:g} s and was "
-                                            f"stopped") from None
-            raise
-        except (asyncssh.DisconnectError, OSError) as exc:
-            raise self.error(operation, f"the connection dropped: {_reason(exc)}") from None
+        async with self._session_slot():
+            process = await self._start(text, stdin, operation)
+            try:
+                async with asyncio.timeout(limit):
+                    stdout, stderr = await process.communicate()
+            except (TimeoutError, asyncio.CancelledError) as exc:
+                _stop(process)
+                if isinstance(exc, TimeoutError):
+                    raise self.error(operation, f"the command did not end within {limit:g} s and was "
+                                                f"stopped") from None
+                raise
+            except (asyncssh.DisconnectError, OSError) as exc:
+                raise self.error(operation, f"the connection dropped: {_reason(exc)}") from None
         code = process.returncode
         return Completed(exit_code=code if code is not None else -1,
                          stdout=_text(stdout), stderr=_text(stderr))
@@ -115,13 +117,14 @@ class SshClient:
         """An asyncssh.SFTPClient on this connection for the block. Starting it fails with a
         BackendError; asyncssh.SFTPError raised by the caller's own calls inside the block are the
         caller's to word (they carry the server's reason, e.g. "No such file")."""
-        connection = await self._connect(operation)
-        try:
-            client = await connection.start_sftp_client()
-        except (asyncssh.Error, OSError) as exc:
-            raise self.error(operation, f"SFTP is not available: {_reason(exc)}") from None
-        async with client:
-            yield client
+        async with self._session_slot():
+            connection = await self._connect(operation)
+            try:
+                client = await connection.start_sftp_client()
+            except (asyncssh.Error, OSError) as exc:
+                raise self.error(operation, f"SFTP is not available: {_reason(exc)}") from None
+            async with client:
+                yield client
 
     async def probe(self) -> str:
         """`interlock connections test`: log in and say which server answered."""
@@ -137,11 +140,22 @@ class SshClient:
             await self._connection.wait_closed()
         self._connection = None
 
-    async def _connect(self, operation: str) -> asyncssh.SSHClientConnection:
+    def _this_loop(self) -> tuple[asyncio.Lock, asyncio.Semaphore]:
+        """The lock and session slots of the running loop (a new loop starts afresh)."""
         loop = asyncio.get_running_loop()
-        if self._loop is not loop or self._lock is None:
+        if self._loop is not loop or self._lock is None or self._sessions is None:
             self._loop, self._lock, self._connection = loop, asyncio.Lock(), None
-        async with self._lock:
+            self._sessions = asyncio.Semaphore(self.settings.max_sessions)
+        return self._lock, self._sessions
+
+    def _session_slot(self) -> asyncio.Semaphore:
+        # A server refuses channels beyond its MaxSessions ("administratively prohibited"): a wave of
+        # instances on one host queues here instead.
+        return self._this_loop()[1]
+
+    async def _connect(self, operation: str) -> asyncssh.SSHClientConnection:
+        lock, _ = self._this_loop()
+        async with lock:
             if self._connection is None or self._connection.is_closed():
                 self._connection = await self._open(operation)
             return self._connection

@@ -38,6 +38,9 @@ class SshOptions(BaseModel):
     connect_timeout_s: float = Field(15, gt=0, le=300, description="Longest wait to connect and log in")
     command_timeout_s: float = Field(300, gt=0, le=86400, description="Longest one command may run when "
                                                                       "the activity sets no timeout")
+    max_sessions: int = Field(8, ge=1, le=256, description="Commands and SFTP sessions open at once on the "
+                                                           "connection; more wait (OpenSSH's MaxSessions "
+                                                           "is 10)")
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class SshSettings:
     accept_unknown_hosts: bool
     connect_timeout_s: float
     command_timeout_s: float
+    max_sessions: int
 
     @property
     def address(self) -> str:
@@ -80,7 +84,7 @@ def resolve(options: SshOptions, context: OpenContext) -> SshSettings:
         username=options.username or getpass.getuser(), key=key, password=password,
         known_hosts=known_hosts,
         accept_unknown_hosts=options.accept_unknown_hosts, connect_timeout_s=options.connect_timeout_s,
-        command_timeout_s=options.command_timeout_s)
+        command_timeout_s=options.command_timeout_s, max_sessions=options.max_sessions)
 
 
 def _private_key(path: Path, passphrase: str | None, context: OpenContext) -> asyncssh.SSHKey:

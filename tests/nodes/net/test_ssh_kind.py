@@ -213,3 +213,12 @@ async def test_key_file_and_known_hosts_are_relative_to_the_config_file(sshd: Ss
     assert isinstance(opened, SshClient)
     assert (await opened.run("echo relative")).stdout == "relative\n"
     await opened.close()
+
+
+async def test_more_commands_at_once_than_the_server_allows_sessions_all_run(sshd: SshServer):
+    # OpenSSH opens at most 10 sessions per connection (MaxSessions): the rest wait for a slot.
+    ssh = client(**sshd.connection_keys())
+    done = await asyncio.gather(*(ssh.run(["sh", "-c", f"sleep 0.2; echo {i}"]) for i in range(30)))
+    assert [d.stdout for d in done] == [f"{i}\n" for i in range(30)]
+    assert {d.exit_code for d in done} == {0}
+    await ssh.close()
