@@ -116,7 +116,9 @@ class SshClient:
     async def sftp(self, *, operation: str = "sftp") -> AsyncIterator[asyncssh.SFTPClient]:
         """An asyncssh.SFTPClient on this connection for the block. Starting it fails with a
         BackendError; asyncssh.SFTPError raised by the caller's own calls inside the block are the
-        caller's to word (they carry the server's reason, e.g. "No such file")."""
+        caller's to word (they carry the server's reason, e.g. "No such file"). The block holds one of
+        the connection's max_sessions slots: finish it before calling run(), not inside it (a wave of
+        blocks each waiting for a second slot would wait for ever)."""
         async with self._session_slot():
             connection = await self._connect(operation)
             try:
