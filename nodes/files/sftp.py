@@ -84,7 +84,16 @@ class SftpFileSystem(FileSystem):
     async def rename(self, source: str, target: str, *, replace: bool) -> None:
         # SFTP's own rename never replaces; OpenSSH's posix-rename extension does, atomically.
         call = self.sftp.posix_rename(source, target) if replace else self.sftp.rename(source, target)
-        await self._call(source, call)
+        try:
+            await self._call(source, call)
+        except PathError as exc:
+            # OpenSSH says only "Failure" for a move to another file system (EXDEV): copy, then remove.
+            if exc.reason != "failure":
+                raise
+            if not replace and await self.exists(target):
+                raise PathError(target, "already exists") from None
+            await self.copy(source, target)
+            await self.remove_file(source)
 
     async def copy(self, source: str, target: str) -> None:
         await self._call(source, self.sftp.copy(source, target, preserve=True))

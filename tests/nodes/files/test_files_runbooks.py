@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import time
 from pathlib import Path
 
@@ -43,6 +44,18 @@ async def test_an_unreachable_host_fails_naming_the_connection(tmp_path: Path, s
     message = error(result, "it")
     assert 'get file status on connection "web"' in message
     assert "cannot connect: Connection refused" in message
+
+
+async def test_a_host_that_never_answers_fails_within_the_connect_timeout(tmp_path: Path, sshd: SshServer):
+    with socket.socket() as silent:  # accepts connections (the backlog) and never says a word
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(4)
+        mute = sftp_side(sshd.connection_keys(port=silent.getsockname()[1], connect_timeout_s=1))
+        started = time.monotonic()
+        result = await mute.one(tmp_path, "files.read_line", path="/etc/hostname")
+    assert result.status == "failed"
+    assert time.monotonic() - started < 5
+    assert "no answer within 1 s (connect_timeout_s)" in error(result, "it")
 
 
 async def test_a_connection_of_another_kind_is_refused(tmp_path: Path):

@@ -151,3 +151,19 @@ async def test_rename_file_in_its_folder(side: Side, tmp_path: Path):
     assert moved.status == "failed"
     assert "new_name must be a file name without a folder" in error(moved, "it")
 
+
+
+async def test_move_file_to_another_file_system(side: Side, tmp_path: Path):
+    # /dev/shm is a tmpfs apart from /tmp here: the move copies and removes (OpenSSH: "Failure").
+    shm = Path("/dev/shm")
+    if not shm.is_dir():
+        return
+    target = shm / f"interlock-files-{side.name}-{tmp_path.name}.txt"
+    (tmp_path / "data.txt").write_text("payload")
+    try:
+        result = await side.one(tmp_path, "files.move_file", source=str(tmp_path / "data.txt"),
+                                destination=str(target))
+        assert result.status == "success", result
+        assert target.read_text() == "payload" and not (tmp_path / "data.txt").exists()
+    finally:
+        target.unlink(missing_ok=True)
