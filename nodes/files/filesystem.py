@@ -91,8 +91,8 @@ class FileSystem(ABC):
         """Where operations run, for messages: `this machine` or `connection "web01" (svc@web01:22)`."""
 
     @abstractmethod
-    async def stat(self, path: str) -> Stat | None:
-        """What the path is (links followed); None when nothing is there."""
+    async def stat(self, path: str, *, follow: bool = True) -> Stat | None:
+        """What the path is (links followed unless `follow` is false); None when nothing is there."""
 
     @abstractmethod
     async def entries(self, folder: str) -> list[Entry]:

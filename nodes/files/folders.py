@@ -99,6 +99,9 @@ class DeleteFolder(FileActivity):
                   context: RunContext) -> dict[str, Any]:
         path = fs.full(properties.path)
         await fs.require(path, "folder")
+        link = await fs.stat(path, follow=False)
+        if link is not None and link.kind == "link":  # never empty the folder a link points to
+            raise PathError(path, "is a link to a folder, not a folder (Delete File removes the link)")
         if not properties.recursive:
             content = await fs.entries(path)
             if content:

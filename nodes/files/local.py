@@ -77,10 +77,10 @@ class LocalFileSystem(FileSystem):
         except OSError as exc:
             raise PathError(getattr(exc, "filename", None) or path, _reason(exc)) from None
 
-    async def stat(self, path: str) -> Stat | None:
+    async def stat(self, path: str, *, follow: bool = True) -> Stat | None:
         def get() -> Stat | None:
             try:
-                return _stat(path, os.stat(path))
+                return _stat(path, os.stat(path, follow_symlinks=follow))
             except (FileNotFoundError, NotADirectoryError):
                 return None
         return await self._call(path, get)

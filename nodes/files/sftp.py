@@ -53,9 +53,10 @@ class SftpFileSystem(FileSystem):
         except (asyncssh.Error, OSError) as exc:
             raise PathError(path, f"the connection dropped: {getattr(exc, 'reason', exc)}") from None
 
-    async def stat(self, path: str) -> Stat | None:
+    async def stat(self, path: str, *, follow: bool = True) -> Stat | None:
+        call = self.sftp.stat(path) if follow else self.sftp.lstat(path)
         try:
-            return _stat(path, await self._call(path, self.sftp.stat(path)))
+            return _stat(path, await self._call(path, call))
         except PathError as exc:
             if exc.missing:
                 return None

@@ -167,3 +167,19 @@ async def test_move_file_to_another_file_system(side: Side, tmp_path: Path):
         assert target.read_text() == "payload" and not (tmp_path / "data.txt").exists()
     finally:
         target.unlink(missing_ok=True)
+
+
+async def test_delete_folder_never_follows_a_link(side: Side, tmp_path: Path):
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "keep.txt").write_text("keep")
+    (tmp_path / "alias").symlink_to(tmp_path / "real")
+    refused = await side.one(tmp_path, "files.delete_folder", path=str(tmp_path / "alias"), recursive=True)
+    assert refused.status == "failed"
+    assert "is a link to a folder, not a folder" in error(refused, "it")
+    assert (tmp_path / "real" / "keep.txt").exists()
+    (tmp_path / "real" / "sub").mkdir()
+    (tmp_path / "real" / "sub" / "link").symlink_to(tmp_path / "real")
+    sub = tmp_path / "real" / "sub"
+    done = await side.one(tmp_path, "files.delete_folder", path=str(sub), recursive=True)
+    assert done.rows("it") == [{"path": str(sub), "files_deleted": 1, "folders_deleted": 1}]
+    assert (tmp_path / "real" / "keep.txt").exists()
