@@ -15,7 +15,8 @@ from .export import Obj, Policy
 from .markers import Resolvers, branch_of, convert, escape
 from .naming import slug, unique
 from .report import RunbookReport
-from .standard import Mapped, map_standard
+from .source import fold_name
+from .standard import MONITORS, Mapped, map_standard, standard_kind
 from .variables import VariableBook
 
 PLACEHOLDER = "orchestrator.unsupported"
@@ -120,21 +121,25 @@ class _Runbook:
         if field_id.startswith(("Object.", "ErrorSummary.")):
             return None  # parts of dates and the rest of the common data: listed in the report
         mapped = TYPE_DATA.get(field_id, field_id)
-        if obj.id in self.standard and not self._publishes(obj.id, mapped):
-            return None
+        if obj.id in self.standard:
+            return self._published_as(obj.id, mapped)
         placeholder = self.placeholders.get(self.ids[guid])
         if placeholder is not None and mapped not in placeholder["publishes"]:
             placeholder["publishes"].append(mapped)
         return mapped
 
 
-    def _publishes(self, guid: str, name: str) -> bool:
-        """Whether the standard activity mapped from `guid` publishes `name` (true when not known)."""
+    def _published_as(self, guid: str, name: str) -> str | None:
+        """The field of the standard activity mapped from `guid` that Orchestrator's `name` is: the same
+        name, or the one that differs only in case and spaces ("Name" -> name); None when it publishes
+        no such field. `name` itself when its fields depend on the run (a query's columns)."""
         registry = self.export.registry
         type_name, properties = self.standard[guid]
         activity = registry.get(type_name) if registry is not None else None
         fields = activity.published_fields(properties) if activity is not None else None
-        return fields is None or name in fields
+        if fields is None or name in fields:
+            return name
+        return next((f for f in fields if fold_name(f) == fold_name(name)), None)
 
 
 def map_policy(policy: Policy, export: Export) -> tuple[Runbook, RunbookReport]:
@@ -174,6 +179,11 @@ def _maps(book: _Runbook, obj: Obj) -> bool:
     if kind in (START, RETURN, JUNCTION, COMPARE):
         return True
     # A standard activity maps unless its settings rule it out (a C# script); the report says why not.
+    if standard_kind(obj) in MONITORS and any(o.is_link and o.get("TargetObject").upper() == obj.id
+                                              for o in book.policy.objects):
+        book.warn(f'activity "{obj.name}": a monitor after other activities; Interlock starts a runbook '
+                  f"with its monitor only: kept as a placeholder")
+        return False
     notes: list[str] = []
     first = map_standard(obj, lambda value, _key: value, notes.append, ConnectionBook(), obj.name)
     if first is not None:
@@ -339,7 +349,9 @@ def _one_start(book: _Runbook, activities: list[dict[str, Any]], links: list[dic
     roots = [a for a in activities if a["id"] not in targets]
     enabled = [a for a in roots if a.get("enabled", True)]
     if len(enabled) > 1:
-        kept = next((a for a in enabled if a["type"] == "core.initialize_data"), enabled[0])
+        # A monitor starts its runbook (Orchestrator ran such a runbook from it); else Initialize Data.
+        kept = next((a for a in enabled if a["type"].startswith("monitor.")),
+                    next((a for a in enabled if a["type"] == "core.initialize_data"), enabled[0]))
         for extra in enabled:
             if extra is not kept:
                 extra["enabled"] = False
