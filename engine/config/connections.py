@@ -12,6 +12,7 @@ With no `[connections.default]` in the config, `default` is the simulated lab (D
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -28,6 +29,8 @@ from .settings import Config, Connection
 DEFAULT_CONNECTION = "default"
 DEFAULT_KIND = "simulated"
 # The keys that say where a connection goes, shown in lists of connections.
+_URL_PASSWORD = re.compile(r"(://[^/@:\s]*:)[^/@\s]*@")
+_URL_QUERY = re.compile(r"\?.*$")
 _WHERE_KEYS = ("host", "port", "uri", "url", "base_url", "lab", "vmm_server", "management_server",
                "computer_name")
 
@@ -139,7 +142,8 @@ class Connections:
         if name not in self.config.connections:
             return "the bundled simulated lab (built-in default)"
         options = self.describe(name).options()
-        return ", ".join(f"{key}={options[key]}" for key in _WHERE_KEYS if key in options)
+        return ", ".join(f"{key}={_without_credentials(str(options[key]))}" for key in _WHERE_KEYS
+                         if key in options)
 
     def kind_of(self, name: str) -> str:
         return self.describe(name).kind
@@ -147,6 +151,12 @@ class Connections:
     def backend_kind(self, name: str) -> BackendKind:
         """The installed kind of a connection; ConfigError when the connection or kind is unknown."""
         return self._prepare(name)[0]
+
+
+def _without_credentials(where: str) -> str:
+    """A URL with its user:password@ part and its query hidden: a mistaken config must not print a
+    password in a list of connections (`postgresql://u:pw@db/x` -> `postgresql://u:***@db/x`)."""
+    return _URL_PASSWORD.sub(r"\1***@", _URL_QUERY.sub("?…", where))
 
 
 async def test_connection(connections: Connections, name: str) -> tuple[bool, str]:

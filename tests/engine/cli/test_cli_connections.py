@@ -52,3 +52,13 @@ def test_a_secret_that_is_not_set_fails_the_test_by_its_variable_name(config, ca
 def test_an_unknown_name_is_a_usage_mistake(config, capsys):
     assert main(["connections", "test", "nosuch", "--config", str(config)]) == 2
     assert 'connection "nosuch" is not configured' in capsys.readouterr().err
+
+
+def test_list_never_shows_a_password_written_into_a_url(tmp_path, capsys):
+    path = tmp_path / "interlock.toml"
+    path.write_text('[connections.cmdb]\nkind = "database"\nurl = "postgresql://runbooks:hunter2@db01/cmdb"\n\n'
+                    '[connections.crm]\nkind = "database"\nurl = "mssql+pyodbc://db02/crm?PWD=hunter3"\n')
+    main(["connections", "--config", str(path)])
+    out = capsys.readouterr().out
+    assert "postgresql://runbooks:***@db01/cmdb" in out and "mssql+pyodbc://db02/crm?…" in out
+    assert "hunter2" not in out and "hunter3" not in out
