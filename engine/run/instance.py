@@ -82,10 +82,10 @@ class InstanceContext:
         return self._job.config
 
     @property
-    @property
     def trigger(self) -> dict[str, Any] | None:
         return self._job.trigger
 
+    @property
     def cancel_requested(self) -> threading.Event:
         """Set when the job is cancelled; blocking code may check it to stop early (made on demand)."""
         if self._cancel_requested is None:

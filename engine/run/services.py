@@ -68,9 +68,9 @@ class InstanceHost(Protocol):
     job_id: str
     runbook_path: str | None
     parameters: dict[str, Any]
+    trigger: dict[str, Any] | None
     config: Config
     engine: JobServices
-    trigger: dict[str, Any] | None
     returned: dict[str, Any]
 
     def log(self, message: str, level: str = "info", activity: str | None = None) -> None: ...
