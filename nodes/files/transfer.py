@@ -107,8 +107,22 @@ class RenameFileProperties(BaseModel):
     connection: str = connection_field()
     path: str = Field(min_length=1, title="File", description="The file to rename")
     new_name: str = Field(min_length=1, title="New name",
-                          description="Its new name in the same folder (a name, not a path)")
+                          description="Its new name in the same folder (a full path in that folder "
+                                      "works too)")
     if_exists: IfExists = if_exists_field()
+
+
+def _renamed(fs: FileSystem, path: str, new_name: str) -> str:
+    """The new path: a name in the file's folder. A full path in that same folder is accepted too (as
+    Orchestrator's Rename File takes one); another folder is Move File's job."""
+    folder = fs.paths.dirname(path)
+    name = fs.paths.basename(new_name.rstrip("/"))
+    if fs.paths.dirname(new_name) and fs.paths.dirname(fs.full(new_name)) != folder:
+        raise PathError(new_name, f"is not in the file's folder {folder}: new_name is a name (use Move File "
+                                  f"to move the file elsewhere)")
+    if name in ("", ".", ".."):
+        raise PathError(new_name, "new_name must be a file name")
+    return fs.paths.join(folder, name)
 
 
 class RenameFile(FileActivity):
@@ -126,11 +140,8 @@ class RenameFile(FileActivity):
     async def act(self, properties: RenameFileProperties, fs: FileSystem,
                   context: RunContext) -> dict[str, Any]:
         path = fs.full(properties.path)
-        name = properties.new_name
-        if name in (".", "..") or fs.paths.basename(name) != name or "/" in name:
-            raise PathError(name, "new_name must be a file name without a folder (use Move File to move it)")
+        wanted = _renamed(fs, path, properties.new_name)
         found = await fs.require(path, "file")
-        wanted = fs.paths.join(fs.paths.dirname(path), name)
         if wanted == path:
             return {"source": path, "destination": path, "size": found.size}
         target, replace = await free_target(fs, wanted, properties.if_exists)

@@ -149,7 +149,11 @@ async def test_rename_file_in_its_folder(side: Side, tmp_path: Path):
     moved = await side.one(tmp_path, "files.rename_file", path=str(tmp_path / "final_1.txt"),
                            new_name="../elsewhere.txt")
     assert moved.status == "failed"
-    assert "new_name must be a file name without a folder" in error(moved, "it")
+    assert f"is not in the file's folder {tmp_path}: new_name is a name (use Move File" in error(moved, "it")
+    full = await side.one(tmp_path, "files.rename_file", path=str(tmp_path / "final_1.txt"),
+                          new_name=str(tmp_path / "done.txt"))  # Orchestrator's imports give a full path
+    assert full.status == "success", full
+    assert (tmp_path / "done.txt").read_text() == "text"
 
 
 
