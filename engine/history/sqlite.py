@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from tenacity import retry, retry_if_exception, stop_after_delay, wait_random_exponential
 
 from .. import paths
 from ..run.events import Event, event_from_dict
@@ -118,7 +119,7 @@ def connect(path: Path) -> sqlite3.Connection:
         raise HistoryError(f"{path}: cannot open the run history: {exc}") from None
     try:
         db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-        db.execute("PRAGMA journal_mode = WAL")
+        _use_wal(db)
         db.execute("PRAGMA synchronous = NORMAL")
         _migrate(db, path)
     except sqlite3.DatabaseError as exc:
@@ -128,6 +129,19 @@ def connect(path: Path) -> sqlite3.Connection:
         db.close()
         raise
     return db
+
+
+def _locked(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
+
+
+# Switching a new file to WAL needs it to itself, and SQLite answers "locked" at once, without waiting
+# for the busy timeout, while another process holds a write lock on it (seen with 8 `interlock run`
+# processes starting together on a fresh history): so wait and try again, as long as a write would wait.
+@retry(retry=retry_if_exception(_locked), stop=stop_after_delay(BUSY_TIMEOUT_S),
+       wait=wait_random_exponential(multiplier=0.01, max=0.5), reraise=True)
+def _use_wal(db: sqlite3.Connection) -> None:
+    db.execute("PRAGMA journal_mode = WAL")
 
 
 def _migrate(db: sqlite3.Connection, path: Path) -> None:
