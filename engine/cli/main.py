@@ -19,6 +19,7 @@ from .connections import add_connection_commands
 from .counters import add_counter_commands
 from .migrate import add_import_command
 from .options import whole_number
+from .remote import add_remote_commands
 from .render import visible
 from .schedule import add_schedule_commands
 from .waiting import add_wait_options
@@ -86,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_connection_commands(sub)
     add_counter_commands(sub)
     add_import_command(sub)
+    add_remote_commands(sub)
 
     for ep in sorted(entry_points(group=COMMANDS_GROUP), key=lambda e: e.name):
         try:

@@ -28,7 +28,8 @@ ALLOWED: dict[str, set[str]] = {
     "schedule": {"config", "format", "run", "history"},
     "bundle": {"config", "format", "run"},
     "migrate": {"config", "format"},
-    "cli": {"config", "format", "run", "history", "schedule", "bundle", "migrate"},
+    "server": {"config", "format", "run", "history", "schedule", "bundle"},
+    "cli": {"config", "format", "run", "history", "schedule", "bundle", "migrate", "server"},
     "api": {"config", "format", "run", "history", "schedule", "bundle"},  # engine/__init__.py
 }
 
