@@ -17,7 +17,8 @@ from pydantic import BaseModel
 from .. import paths
 from ..run.clock import iso, now
 from ..run.counters import CounterAction, next_value
-from .sqlite import _immediate, connect
+from ..sqlitedb import immediate
+from .sqlite import connect
 from .store import HistoryError
 
 
@@ -48,7 +49,7 @@ class SQLiteCounters:
                 if action == "get":
                     row = db.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()
                     return row[0] if row else default
-                with _immediate(db):
+                with immediate(db):
                     row = db.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()
                     value = next_value(name, action, row[0] if row else default, amount, default)
                     db.execute("INSERT INTO counters (name, value, updated_at) VALUES (?, ?, ?)"

@@ -25,18 +25,17 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from tenacity import retry, retry_if_exception, stop_after_delay, wait_random_exponential
 
 from .. import paths
 from ..run.events import Event, event_from_dict
 from ..run.result import JobResult
+from ..sqlitedb import NewerSchemaError, immediate, migrate, open_shared
 from .owner import Owner, is_gone, this_host, this_process
 from .store import HistoryError, JobSummary, RunHistory, StoredInstance, StoredJob
 
 SCHEMA_VERSION = 3
 FLUSH_AT = 500
 FLUSH_AFTER_S = 0.5  # a buffered event reaches the disk this soon, even if no other event follows
-BUSY_TIMEOUT_S = 30.0
 
 # Migrations by the version they lead to; version 1 creates everything. A later version appends
 # {2: [...ALTER/CREATE...]} and an older database is brought up to date when it is opened.
@@ -95,33 +94,19 @@ _MIGRATIONS: dict[int, list[str]] = {
 }
 
 
-@contextmanager
-def _immediate(db: sqlite3.Connection) -> Iterator[None]:
-    """One transaction that takes the write lock up front, so two writers wait rather than fail."""
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-        db.execute("COMMIT")
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-
-
 def connect(path: Path) -> sqlite3.Connection:
     """The history database at `path`, created or brought up to date; HistoryError names the file."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Autocommit mode: transactions are explicit, so each batch is exactly one.
-        db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+        db = open_shared(path)
     except OSError as exc:
         raise HistoryError(f"{path}: cannot create the run history: {exc.strerror or exc}") from None
     except sqlite3.DatabaseError as exc:
         raise HistoryError(f"{path}: cannot open the run history: {exc}") from None
     try:
-        db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-        _use_wal(db)
-        db.execute("PRAGMA synchronous = NORMAL")
-        _migrate(db, path)
+        migrate(db, _MIGRATIONS)
+    except NewerSchemaError as exc:
+        db.close()
+        raise HistoryError(f"{path}: the run history was written by a newer Interlock ({exc})") from None
     except sqlite3.DatabaseError as exc:
         db.close()
         raise HistoryError(f"{path}: cannot open the run history: {exc}") from None
@@ -129,33 +114,6 @@ def connect(path: Path) -> sqlite3.Connection:
         db.close()
         raise
     return db
-
-
-def _locked(exc: BaseException) -> bool:
-    return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
-
-
-# Switching a new file to WAL needs it to itself, and SQLite answers "locked" at once, without waiting
-# for the busy timeout, while another process holds a write lock on it (seen with 8 `interlock run`
-# processes starting together on a fresh history): so wait and try again, as long as a write would wait.
-@retry(retry=retry_if_exception(_locked), stop=stop_after_delay(BUSY_TIMEOUT_S),
-       wait=wait_random_exponential(multiplier=0.01, max=0.5), reraise=True)
-def _use_wal(db: sqlite3.Connection) -> None:
-    db.execute("PRAGMA journal_mode = WAL")
-
-
-def _migrate(db: sqlite3.Connection, path: Path) -> None:
-    with _immediate(db):  # two processes opening a new file must not both create it
-        db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-        row = db.execute("SELECT MAX(version) FROM schema_version").fetchone()
-        current = row[0] or 0
-        if current > SCHEMA_VERSION:
-            raise HistoryError(f"{path}: the run history was written by a newer Interlock "
-                               f"(schema {current}, this one reads up to {SCHEMA_VERSION})")
-        for version in range(current + 1, SCHEMA_VERSION + 1):
-            for statement in _MIGRATIONS[version]:
-                db.execute(statement)
-            db.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
 
 
 def _dumps(value: Any) -> str:
@@ -221,7 +179,7 @@ class SQLiteHistory(RunHistory):
                 if pid is not None and started is not None and is_gone(Owner(host, pid, started))]
         if not gone:
             return
-        with _immediate(db):
+        with immediate(db):
             for job_id in gone:
                 db.execute(
                     "UPDATE jobs SET status = 'interrupted', finished_at = COALESCE("
@@ -297,7 +255,7 @@ class SQLiteHistory(RunHistory):
     def _writing(self) -> Iterator[sqlite3.Connection]:
         """The database in one immediate transaction; a database error is a HistoryError."""
         try:
-            with _immediate(self._db):
+            with immediate(self._db):
                 yield self._db
         except sqlite3.Error as exc:
             raise HistoryError(f"{self.path}: cannot write the run history: {exc}") from None

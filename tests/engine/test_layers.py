@@ -16,7 +16,7 @@ ENGINE = Path(__file__).resolve().parents[2] / "engine"
 
 # The top-level modules every sub-package may use; they import only each other.
 FOUNDATION = {"engine.errors", "engine.paths", "engine.activity", "engine.parameters", "engine.gcpolicy",
-              "engine.atomicfile", "engine.limits", "engine.fielddocs"}
+              "engine.atomicfile", "engine.limits", "engine.fielddocs", "engine.sqlitedb"}
 
 # Layer -> the layers it may import (besides itself and the foundation). Lower layers come first.
 ALLOWED: dict[str, set[str]] = {
