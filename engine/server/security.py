@@ -76,8 +76,11 @@ class SecurityError(InterlockError):
     """A token or audit operation that cannot be done; the message names the file or the token."""
 
 
+STORE_FILE = "server.sqlite3"
+
+
 def default_path() -> Path:
-    return paths.data_dir() / "server.sqlite3"
+    return paths.data_dir() / STORE_FILE
 
 
 def _now() -> str:
