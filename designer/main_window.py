@@ -49,6 +49,7 @@ from .run_view import RunController
 from .runbook_tab import RunbookTab
 from .running import RunningMixin
 from .scope import as_tuples, scope_fields
+from .server_run import ServerTarget, open_server_job, run_on_server, server_jobs
 from .settings import designer_settings, redirect_qt_settings
 from .tester import Tester
 from .toolbar import build_toolbar, icon, tooltip
@@ -126,6 +127,9 @@ class MainWindow(EditingMixin, RunningMixin, QMainWindow):
         self.palette.activated.connect(lambda t: self.add_activity(t, self.view.mapToScene(
             self.view.viewport().rect().center())))
         self.history_panel.job_opened.connect(self.open_history_job)
+        self.history_panel.server_jobs = lambda runbook, status: server_jobs(
+            ServerTarget.load(self.settings), runbook, status)
+        self.history_panel.server_job_opened.connect(lambda job_id: open_server_job(self, job_id))
         self.catalogue.runbook_activated.connect(self.open_file)
         self.tabs.currentChanged.connect(self._tab_changed)
         self.tabs.tabCloseRequested.connect(lambda index: self.close_tab(self.tabs.widget(index)))
@@ -322,6 +326,9 @@ class MainWindow(EditingMixin, RunningMixin, QMainWindow):
         runbook = bar.addMenu("&Runbook")
         self.run_action = self._action(runbook, "&Run…", self.run_dialog, "F5",
                                        "Run the runbook on the engine and watch it on the canvas", "run")
+        self._action(runbook, "Run on Ser&ver…", lambda: run_on_server(self), None,
+                     "Start the runbook (a file of the server's catalogue) on a runbook server and watch "
+                     "it on the canvas")
         self.stop_action = self._action(runbook, "&Stop", lambda: self.runner.stop(), "Shift+F5",
                                         "Cancel the running job", "stop")
         self.stop_action.setEnabled(False)
