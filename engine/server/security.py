@@ -84,7 +84,7 @@ def default_path() -> Path:
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def hash_token(token: str) -> str:
@@ -256,7 +256,7 @@ class TokenStore:
             return
         with immediate(db):
             db.execute("UPDATE tokens SET last_used_at = ? WHERE name = ?",
-                       (now.isoformat(timespec="milliseconds"), name))
+                       (now.isoformat(timespec="microseconds"), name))
 
     def revoke(self, name: str) -> bool:
         """Revoke a token at once; False when no such token is active (unknown or revoked before)."""
@@ -372,4 +372,4 @@ def _since(value: str) -> str:
         raise SecurityError(f'since "{value}": not an ISO 8601 time (2026-01-31T12:00:00Z)') from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
