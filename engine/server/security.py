@@ -14,11 +14,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import re
 import secrets
 import sqlite3
 import threading
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -162,6 +164,7 @@ class _Database:
     def connection(self) -> sqlite3.Connection:
         if self._db is None:
             try:
+                _create_private(self.path)
                 db = open_shared(self.path)
             except (OSError, sqlite3.DatabaseError) as exc:
                 raise SecurityError(f"{self.path}: cannot open the server's token store: {exc}") from None
@@ -181,6 +184,14 @@ class _Database:
             if self._db is not None:
                 self._db.close()
                 self._db = None
+
+
+def _create_private(path: Path) -> None:
+    """A new store readable by its owner only (SQLite gives its -wal and -shm files the same mode):
+    it names every token and role, and the audit log says who did what."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 class TokenInfo(BaseModel):

@@ -109,6 +109,13 @@ def store_token_hash(store: TokenStore, name: str) -> str:
         db.close()
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
+def test_the_store_is_readable_by_its_owner_only(store: TokenStore, store_path: Path) -> None:
+    store.create("ci", "viewer")
+    modes = {p.name: p.stat().st_mode & 0o777 for p in store_path.parent.glob("server.sqlite3*")}
+    assert modes and set(modes.values()) == {0o600}, modes
+
+
 def test_the_token_is_never_stored_in_clear(store: TokenStore, store_path: Path) -> None:
     token = store.create("ci", "admin")
     store.verify(token)
