@@ -78,3 +78,15 @@ def migrate(db: sqlite3.Connection, migrations: dict[int, list[str]]) -> None:
             for statement in migrations[version]:
                 db.execute(statement)
             db.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
+
+
+def open_migrated(path: Path, migrations: dict[int, list[str]]) -> sqlite3.Connection:
+    """`open_shared` then `migrate`; on failure the file is closed again and OSError, NewerSchemaError
+    or sqlite3.DatabaseError raised for the caller to word."""
+    db = open_shared(path)
+    try:
+        migrate(db, migrations)
+    except BaseException:
+        db.close()
+        raise
+    return db

@@ -29,7 +29,7 @@ from pydantic import ValidationError
 from .. import paths
 from ..run.events import Event, event_from_dict
 from ..run.result import JobResult
-from ..sqlitedb import NewerSchemaError, immediate, migrate, open_shared
+from ..sqlitedb import NewerSchemaError, immediate, open_migrated
 from .owner import Owner, is_gone, this_host, this_process
 from .store import HistoryError, JobSummary, RunHistory, StoredInstance, StoredJob
 
@@ -97,23 +97,13 @@ _MIGRATIONS: dict[int, list[str]] = {
 def connect(path: Path) -> sqlite3.Connection:
     """The history database at `path`, created or brought up to date; HistoryError names the file."""
     try:
-        db = open_shared(path)
+        return open_migrated(path, _MIGRATIONS)
     except OSError as exc:
         raise HistoryError(f"{path}: cannot create the run history: {exc.strerror or exc}") from None
-    except sqlite3.DatabaseError as exc:
-        raise HistoryError(f"{path}: cannot open the run history: {exc}") from None
-    try:
-        migrate(db, _MIGRATIONS)
     except NewerSchemaError as exc:
-        db.close()
         raise HistoryError(f"{path}: the run history was written by a newer Interlock ({exc})") from None
     except sqlite3.DatabaseError as exc:
-        db.close()
         raise HistoryError(f"{path}: cannot open the run history: {exc}") from None
-    except BaseException:
-        db.close()
-        raise
-    return db
 
 
 def _dumps(value: Any) -> str:

@@ -31,7 +31,7 @@ from pydantic import BaseModel, Field
 from .. import paths
 from ..config.redaction import MASK, Redactor, secret_values
 from ..errors import InterlockError
-from ..sqlitedb import NewerSchemaError, immediate, migrate, open_shared
+from ..sqlitedb import NewerSchemaError, immediate, open_migrated
 
 Role = Literal["viewer", "operator", "admin"]
 ROLES: tuple[Role, ...] = get_args(Role)  # in order: each role may do what the ones before it may
@@ -165,16 +165,10 @@ class _Database:
         if self._db is None:
             try:
                 _create_private(self.path)
-                db = open_shared(self.path)
-            except (OSError, sqlite3.DatabaseError) as exc:
-                raise SecurityError(f"{self.path}: cannot open the server's token store: {exc}") from None
-            try:
-                migrate(db, _MIGRATIONS)
+                db = open_migrated(self.path, _MIGRATIONS)
             except NewerSchemaError as exc:
-                db.close()
                 raise SecurityError(f"{self.path}: written by a newer Interlock ({exc})") from None
-            except sqlite3.DatabaseError as exc:
-                db.close()
+            except (OSError, sqlite3.DatabaseError) as exc:
                 raise SecurityError(f"{self.path}: cannot open the server's token store: {exc}") from None
             self._db = db
         return self._db
