@@ -29,7 +29,8 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, Field
 
 from .. import paths
-from ..config.redaction import MASK, Redactor, secret_values
+from ..config.redaction import MASK, Redactor
+from ..config.settings import Config
 from ..errors import InterlockError
 from ..sqlitedb import NewerSchemaError, immediate, open_migrated
 
@@ -322,15 +323,14 @@ def _mask_secret_keys(data: Any) -> Any:
 class AuditLog:
     """The append-only audit log in the token store's file."""
 
-    def __init__(self, path: Path | None = None, *, redactor: Redactor | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, config: Config | None = None) -> None:
         self._database = _Database(path)
         self.path = self._database.path
-        self._redactor = redactor
+        self._config = config  # whose secrets (connections', secret variables') are masked in details
 
     def _redact(self, detail: dict[str, Any]) -> dict[str, Any]:
-        # Secrets read since the log was opened count too: a fresh redactor unless one was given.
-        redactor = self._redactor or Redactor(secret_values(None))
-        return _mask_secret_keys(redactor.value(detail))
+        # Built per entry: an environment variable set since, or a secret read since, counts too.
+        return _mask_secret_keys(Redactor.for_config(self._config).value(detail))
 
     def record(self, who: str, action: str, target: str, source: str, detail: dict[str, Any] | None = None
                ) -> None:

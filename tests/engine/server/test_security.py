@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from engine.config.redaction import remember_secret
+from engine.config.settings import Config, Variable
 from engine.server.security import (
     ROLES,
     AuditLog,
@@ -214,6 +215,17 @@ def test_audit_details_never_hold_a_secret(store_path: Path, monkeypatch: pytest
                                            "api_key": "***"}}
     on_disk = b"".join(p.read_bytes() for p in store_path.parent.glob("server.sqlite3*"))
     assert b"hunter22" not in on_disk and b"s3cret-value" not in on_disk
+
+
+def test_audit_details_mask_the_configs_secret_variables(store_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("INTERLOCK_TEST_AUDIT_SECRET", "vault-value-9876")
+    config = Config(variables={"Svc": Variable(env="INTERLOCK_TEST_AUDIT_SECRET")})
+    audit = AuditLog(store_path, config=config)
+    try:
+        audit.record("ci", "job.start", "a.json", "127.0.0.1", {"parameters": {"Note": "vault-value-9876"}})
+        assert audit.entries()[0].detail == {"parameters": {"Note": "***"}}
+    finally:
+        audit.close()
 
 
 def test_the_audit_log_is_append_only(store_path: Path) -> None:
