@@ -205,27 +205,22 @@ class Client(_Base):
     def events(self, job_id: str, last_event_id: int = 0) -> Iterator[SseEvent]:
         """The job's events from after `last_event_id` until its job_finished, resuming after a
         dropped connection from the last one seen."""
-        parser, resume = SseParser(last_event_id), _Resume(self.base_url, job_id)
+        stream = _Stream(self.base_url, job_id, last_event_id)
         while True:
-            headers = {"Accept": "text/event-stream", "Last-Event-ID": str(parser.last_id)}
             try:
-                with self.http.stream("GET", f"/jobs/{job_id}/events", headers=headers,
+                with self.http.stream("GET", stream.path, headers=stream.headers(),
                                       timeout=STREAM_TIMEOUT) as response:
                     if response.status_code >= 400:
                         response.read()
                         _checked(response, self.base_url)
-                    for line in response.iter_lines():
-                        event = parser.feed(line)
-                        if event is None:
-                            continue
-                        resume.failures = 0
+                    for event in filter(None, map(stream.take, response.iter_lines())):
                         yield event
-                        if _finished(event, job_id):
+                        if stream.ended:
                             return
+                pause = stream.failed(None)  # the stream ended before job_finished: resume it
             except (httpx.HTTPError, ServerError) as exc:
-                time.sleep(resume.failed(exc))
-            else:
-                time.sleep(resume.failed(None))  # the stream ended before job_finished: resume it
+                pause = stream.failed(exc)
+            time.sleep(pause)
 
 
 class AsyncClient(_Base):
@@ -265,35 +260,47 @@ class AsyncClient(_Base):
         return await self._call("POST", f"/jobs/{job_id}/cancel")
 
     async def events(self, job_id: str, last_event_id: int = 0) -> AsyncIterator[SseEvent]:
-        parser, resume = SseParser(last_event_id), _Resume(self.base_url, job_id)
+        stream = _Stream(self.base_url, job_id, last_event_id)
         while True:
-            headers = {"Accept": "text/event-stream", "Last-Event-ID": str(parser.last_id)}
             try:
-                async with self.http.stream("GET", f"/jobs/{job_id}/events", headers=headers,
+                async with self.http.stream("GET", stream.path, headers=stream.headers(),
                                             timeout=STREAM_TIMEOUT) as response:
                     if response.status_code >= 400:
                         await response.aread()
                         _checked(response, self.base_url)
                     async for line in response.aiter_lines():
-                        event = parser.feed(line)
-                        if event is None:
-                            continue
-                        resume.failures = 0
-                        yield event
-                        if _finished(event, job_id):
+                        event = stream.take(line)
+                        if event is not None:
+                            yield event
+                        if stream.ended:
                             return
+                pause = stream.failed(None)
             except (httpx.HTTPError, ServerError) as exc:
-                await asyncio.sleep(resume.failed(exc))
-            else:
-                await asyncio.sleep(resume.failed(None))
+                pause = stream.failed(exc)
+            await asyncio.sleep(pause)
 
 
-class _Resume:
-    """When a dropped event stream is opened again: after a pause growing with the failures in a row,
-    at most RECONNECTS times without a new event; an error that another try cannot mend is raised."""
+class _Stream:
+    """One job's event stream across reconnections: where to resume (Last-Event-ID), whether the job's
+    job_finished has come, and when to open it again after a drop — after a pause growing with the
+    failures in a row, at most RECONNECTS times without a new event; an error another try cannot mend
+    is raised."""
 
-    def __init__(self, base_url: str, job_id: str) -> None:
+    def __init__(self, base_url: str, job_id: str, last_event_id: int) -> None:
         self.base_url, self.job_id, self.failures = base_url, job_id, 0
+        self.path = f"/jobs/{job_id}/events"
+        self.parser = SseParser(last_event_id)
+        self.ended = False
+
+    def headers(self) -> dict[str, str]:
+        return {"Accept": "text/event-stream", "Last-Event-ID": str(self.parser.last_id)}
+
+    def take(self, line: str) -> SseEvent | None:
+        event = self.parser.feed(line)
+        if event is not None:
+            self.failures = 0
+            self.ended = _finished(event, self.job_id)
+        return event
 
     def failed(self, exc: Exception | None) -> float:
         self.failures += 1
