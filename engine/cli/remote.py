@@ -12,18 +12,25 @@ import argparse
 import json
 import os
 import sys
+from contextlib import nullcontext
 from typing import Any
 
 from pydantic import ValidationError
 from rich.console import Console
 
+from ..config.registry import Registry
+from ..config.settings import Config
+from ..errors import InterlockError
+from ..format.model import Runbook
 from ..history import JobSummary, StoredJob
-from ..run.events import event_from_dict
+from ..run.events import EventSink, event_from_dict
+from ..run.executor import Engine
+from ..run.progress import ProgressCounts
 from ..run.result import JobResult
 from ..server.client import DEFAULT_TOKEN_ENV, Client, resolve_token
 from .commands import _stdout_console
 from .options import whole_number
-from .progress import PlainProgress
+from .progress import LiveProgress, PlainProgress
 from .render import history_table, print_job, print_summary, visible
 from .run import EXIT_CODES, parse_parameters
 
@@ -75,8 +82,6 @@ def add_remote_commands(sub: Any) -> None:
 
 def connect(args: argparse.Namespace) -> Client:
     """A client for --server with the token from --token-env / --token-keyring (InterlockError if not)."""
-    from ..errors import InterlockError
-
     if not args.server:
         raise InterlockError(f"no server: give --server URL or set {SERVER_ENV}")
     if not args.server.startswith(("http://", "https://")):
@@ -99,8 +104,10 @@ def remote_run(args: argparse.Namespace) -> int:
                 print(job_id)
             return 0
         print(visible(f"job {job_id} started on {client.base_url}"), file=sys.stderr)
+        sink, table, subject_fields = _progress(client, args.runbook)
         try:
-            follow(client, job_id)
+            with table or nullcontext():
+                follow(client, job_id, sink)
         except KeyboardInterrupt:
             print(visible(f"stopped watching; job {job_id} goes on on the server (interlock remote cancel "
                           f"{job_id} --server {client.base_url} ends it)"), file=sys.stderr)
@@ -108,16 +115,31 @@ def remote_run(args: argparse.Namespace) -> int:
         document = client.job(job_id)
     result = _result(document)
     if result is not None:
-        print_summary(Console(file=sys.stderr, highlight=False), result)
+        print_summary(Console(file=sys.stderr, highlight=False), result, subject_fields)
     if args.json:
         _print_json(document)
     return EXIT_CODES.get(str(document.get("status")), 1)
 
 
-def follow(client: Client, job_id: str) -> int:
-    """Print the job's events on stderr as `interlock run` does in a log, until the job ends; returns
-    how many events were read."""
-    progress = PlainProgress(sys.stderr)
+def _progress(client: Client, path: str) -> tuple[EventSink, LiveProgress | None, dict[str, str]]:
+    """As `interlock run`: on a terminal the live table of the runbook's activities (read from the
+    server), else one line per event; (sink, table or None, subject fields)."""
+    if not sys.stderr.isatty():
+        return PlainProgress(sys.stderr), None, {}
+    try:
+        runbook = Runbook.model_validate(client.runbook(path)["runbook"])
+        engine = Engine(Config(), Registry.from_entry_points())
+        junctions = {a.id for a in runbook.activities if a.type in engine.junction_types()}
+        subject_fields = engine.subject_fields(runbook)
+    except (InterlockError, ValidationError, KeyError, TypeError):
+        return PlainProgress(sys.stderr), None, {}  # a table is a nicety: lines say the same
+    table = LiveProgress(ProgressCounts(runbook, junctions, subject_fields),
+                         Console(file=sys.stderr, highlight=False))
+    return table, table, subject_fields
+
+
+def follow(client: Client, job_id: str, progress: EventSink) -> int:
+    """Hand the job's events to `progress` until the job ends; returns how many were read."""
     seen = 0
     for event in client.events(job_id):
         seen += 1

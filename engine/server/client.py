@@ -188,6 +188,10 @@ class Client(_Base):
     def runbooks(self) -> list[dict[str, Any]]:
         return self._call("GET", "/runbooks")
 
+    def runbook(self, path: str) -> dict[str, Any]:
+        """One runbook of the catalogue: its entry (parameters, problems) and its content."""
+        return self._call("GET", f"/runbooks/{path}")
+
     def start(self, runbook: str, parameters: dict[str, Any] | None = None) -> dict[str, Any]:
         return self._call("POST", "/jobs", idempotent=False,
                           json={"runbook": runbook, "parameters": parameters or {}})

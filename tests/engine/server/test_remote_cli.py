@@ -5,8 +5,11 @@ parameter) as one line and exit 2."""
 
 from __future__ import annotations
 
+import io
 import json
+import re
 import shutil
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -149,3 +152,20 @@ def wait_for(server: InterlockServer, job_id: str, status: str, within_s: float 
                 return document
             assert time.monotonic() < deadline, f"job {job_id} still {document['status']}"
             time.sleep(0.1)
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_run_wait_on_a_terminal_draws_the_live_table_of_the_runbooks_activities(server, monkeypatch):
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["remote", "run", RUNBOOK, "-p", "Batch Number=1", "--wait"]) == 0
+    shown = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", terminal.getvalue())  # without the colours
+    for column in ("Activity", "Running", "Done", "Failed"):
+        assert column in shown
+    assert "Wait for Checkpoints" in shown and "fired" in shown
+    assert "VM Checkpoint: success" in shown  # the summary after the table, with what was worked on
+    assert "Stop VM: 2 success: web01, web02" in shown
