@@ -8,8 +8,9 @@ Each run starts `interlock server` in its own process (so the clients here never
 loop or its GIL) on a fresh INTERLOCK_HOME, a catalogue holding resources/examples/vm-checkpoint.json
 and a generated simulated lab: N VMs in `jobs` batches (custom property 1), half Running and half
 Stopped, 10 ms per operation. Then, at once: every batch's VM Checkpoint job is started (POST /jobs),
-`watchers` clients follow the first jobs' event streams live (GET /jobs/{id}/events), and a poller
-lists the jobs (GET /jobs) until all have ended, timing each call.
+`watchers` clients follow the first jobs' event streams live (GET /jobs/{id}/events), a poller lists
+the jobs (GET /jobs) until all have ended, and four more clients list the latest 20 jobs over and over
+meanwhile, as consoles would; every GET /jobs is timed.
 
 Reported per run: errors (failed requests, refused starts, jobs not ending `success`, broken streams:
 must be 0), lost events (each watcher's live count against the job's stored events, replayed from 0
@@ -48,6 +49,8 @@ PYTHON = sys.executable
 LATENCY_S = 0.01
 READY_WITHIN_S = 30.0
 FINISH_WITHIN_S = 600.0
+IDLE_CALLS = 20
+PROBES = 4  # clients listing the jobs over and over while the server is loaded
 
 
 @dataclass
@@ -55,6 +58,7 @@ class Figures:
     errors: list[str] = field(default_factory=list)
     lost: int = 0
     latencies: list[float] = field(default_factory=list)
+    idle: list[float] = field(default_factory=list)  # GET /jobs on the idle server, for comparison
     jobs_per_s: float = 0.0
     events_watched: int = 0
 
@@ -62,7 +66,8 @@ class Figures:
         p50, p99 = percentile(self.latencies, 50), percentile(self.latencies, 99)
         return (f"errors {len(self.errors)}, lost events {self.lost} (of {self.events_watched} watched), "
                 f"GET /jobs p50 {p50 * 1000:.1f} ms p99 {p99 * 1000:.1f} ms "
-                f"({len(self.latencies)} calls), {self.jobs_per_s:.1f} jobs/s")
+                f"({len(self.latencies)} calls; idle p50 {percentile(self.idle, 50) * 1000:.1f} ms), "
+                f"{self.jobs_per_s:.1f} jobs/s")
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -154,8 +159,8 @@ async def watch(client: AsyncClient, job_id: str, figures: Figures) -> None:
 
 
 async def poll(client: AsyncClient, wanted: set[str], started: asyncio.Event, figures: Figures) -> float:
-    """GET /jobs, timed, until every wanted job has ended; returns when the last one ended (monotonic)."""
-    await started.wait()
+    """GET /jobs, timed, from the first start until every wanted job has ended; returns when the last
+    one ended (monotonic). `wanted` is filled once every start has been answered (`started`)."""
     deadline = time.monotonic() + FINISH_WITHIN_S
     while time.monotonic() < deadline:
         began = time.perf_counter()
@@ -167,19 +172,36 @@ async def poll(client: AsyncClient, wanted: set[str], started: asyncio.Event, fi
             continue
         figures.latencies.append(time.perf_counter() - began)
         ended = {job["job_id"]: job["status"] for job in jobs if job["status"] not in ("queued", "running")}
-        if wanted <= ended.keys():
+        if started.is_set() and wanted <= ended.keys():
             figures.errors.extend(f"job {j} ended {s}" for j, s in ended.items() if j in wanted and
                                   s != "success")
             return time.monotonic()
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.02)
     figures.errors.append(f"jobs still running after {FINISH_WITHIN_S:.0f} s")
     return time.monotonic()
+
+
+async def probe(client: AsyncClient, done: asyncio.Event, figures: Figures) -> None:
+    """GET /jobs?limit=20, as a console showing the latest jobs, timed, until the jobs have ended."""
+    while not done.is_set():
+        began = time.perf_counter()
+        try:
+            await client.jobs(limit=20)
+        except Exception as exc:
+            figures.errors.append(f"GET /jobs: {exc}")
+        else:
+            figures.latencies.append(time.perf_counter() - began)
+        await asyncio.sleep(0.02)
 
 
 async def load(url: str, token: str, jobs: int, watchers: int) -> Figures:
     figures = Figures()
     limits = httpx.Limits(max_connections=jobs + watchers + 20, max_keepalive_connections=jobs + watchers)
     async with AsyncClient(url, token, limits=limits) as client:
+        for _ in range(IDLE_CALLS):  # the same call before any job: what the load adds
+            began = time.perf_counter()
+            await client.jobs(limit=20)
+            figures.idle.append(time.perf_counter() - began)
         started = asyncio.Event()
         job_ids: list[str] = []
         watching: list[asyncio.Task[None]] = []
@@ -197,10 +219,14 @@ async def load(url: str, token: str, jobs: int, watchers: int) -> Figures:
         first = time.monotonic()
         poller_ids: set[str] = set()
         poller = asyncio.create_task(poll(client, poller_ids, started, figures))
+        done = asyncio.Event()
+        probes = [asyncio.create_task(probe(client, done, figures)) for _ in range(PROBES)]
         await asyncio.gather(*(start(batch) for batch in range(1, jobs + 1)))
         poller_ids.update(job_ids)
         started.set()
         last = await poller
+        done.set()
+        await asyncio.gather(*probes)
         await asyncio.gather(*watching)
         figures.jobs_per_s = len(job_ids) / (last - first)
     return figures
@@ -240,7 +266,8 @@ def main() -> None:
               f"{sum(r.lost for r in runs)}, GET /jobs p50 "
               f"{spread([percentile(r.latencies, 50) for r in runs], 'ms', 1000)}, p99 "
               f"{spread([percentile(r.latencies, 99) for r in runs], 'ms', 1000)}, "
-              f"{spread([r.jobs_per_s for r in runs], 'jobs/s')}")
+              f"{spread([r.jobs_per_s for r in runs], 'jobs/s')}; idle GET /jobs p50 "
+              f"{spread([percentile(r.idle, 50) for r in runs], 'ms', 1000)}")
 
 
 if __name__ == "__main__":
