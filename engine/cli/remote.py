@@ -42,10 +42,11 @@ def add_remote_commands(sub: Any) -> None:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--server", metavar="URL", default=os.environ.get(SERVER_ENV),
                         help=f"the server's address, e.g. https://runbooks:8181 (default: ${SERVER_ENV})")
-    common.add_argument("--token-env", metavar="NAME", default=None,
-                        help=f"environment variable holding the API token (default {DEFAULT_TOKEN_ENV})")
-    common.add_argument("--token-keyring", metavar="SERVICE:USER",
-                        help="read the API token from the OS keyring instead")
+    token = common.add_mutually_exclusive_group()
+    token.add_argument("--token-env", metavar="NAME", default=None,
+                       help=f"environment variable holding the API token (default {DEFAULT_TOKEN_ENV})")
+    token.add_argument("--token-keyring", metavar="SERVICE:USER",
+                       help="read the API token from the OS keyring instead")
     common.add_argument("--ca-file", metavar="FILE", help="CA certificate(s) that sign the server's "
                         "TLS certificate (default: the system's)")
 

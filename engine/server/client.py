@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -138,6 +139,14 @@ def _unreachable(exc: httpx.HTTPError, base_url: str) -> Unreachable:
     return Unreachable(f"server {base_url}: cannot reach it: {reason}")
 
 
+def _trust(ca_file: str) -> ssl.SSLContext:
+    """The system's TLS defaults, trusting the CA certificate(s) in `ca_file` (a private CA)."""
+    try:
+        return ssl.create_default_context(cafile=ca_file)
+    except (OSError, ssl.SSLError) as exc:
+        raise InterlockError(f"CA file {ca_file}: cannot be used: {exc}") from None
+
+
 def _job_params(runbook: str | None, status: str | None, limit: int | None) -> dict[str, Any]:
     return {k: v for k, v in (("runbook", runbook), ("status", status), ("limit", limit)) if v is not None}
 
@@ -154,7 +163,7 @@ class _Base:
         self._options: dict[str, Any] = {
             "base_url": self.base_url + API,
             "headers": {"Authorization": f"Bearer {token}", "Accept": "application/json"},
-            "verify": ca_file if ca_file else True, "timeout": TIMEOUT}
+            "verify": _trust(ca_file) if ca_file else True, "timeout": TIMEOUT}
 
 
 class Client(_Base):

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import vm
+from conftest import self_signed_certificate, vm
 from servers.interlock_server import InterlockServer, running_server
 
 from engine.cli.main import main
@@ -169,3 +169,18 @@ def test_run_wait_on_a_terminal_draws_the_live_table_of_the_runbooks_activities(
     assert "Wait for Checkpoints" in shown and "fired" in shown
     assert "VM Checkpoint: success" in shown  # the summary after the table, with what was worked on
     assert "Stop VM: 2 success: web01, web02" in shown
+
+
+def test_tls_with_the_servers_ca_file_and_without_it(tmp_path, capsys, monkeypatch):
+    catalogue = tmp_path / "tls-catalogue"
+    (catalogue / "patching").mkdir(parents=True)
+    shutil.copy(SEED, catalogue / RUNBOOK)
+    certificate, key = self_signed_certificate(tmp_path)
+    with running_server(catalogue, tls=(certificate, key)) as tls:
+        monkeypatch.setenv("INTERLOCK_TOKEN", tls.token("ci-tls", "viewer"))
+        code, out, err = remote(capsys, "jobs", "--json", "--server", tls.url, "--ca-file", str(certificate))
+        assert (code, json.loads(out or "null")) == (0, []), err
+        code, out, err = remote(capsys, "jobs", "--server", tls.url)  # the system's CAs do not know it
+        assert code == 2 and out == ""
+        assert err.startswith(f"server {tls.url}: cannot reach it:") and "CERTIFICATE_VERIFY_FAILED" in err
+        assert len(err.strip().splitlines()) == 1
