@@ -88,10 +88,7 @@ def show(args: argparse.Namespace) -> int:
 
 def job_document(stored: StoredJob) -> dict[str, Any]:
     """The job result document; for a job that never saved one, what the history recorded of it."""
-    if stored.result is not None:
-        return stored.result.model_dump(mode="json")
-    summary = stored.summary.model_dump(mode="json")
-    return {**summary, "instances": [i.model_dump(mode="json") for i in stored.instances]}
+    return stored.document()
 
 
 def export(args: argparse.Namespace) -> int:

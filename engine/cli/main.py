@@ -22,6 +22,7 @@ from .options import whole_number
 from .remote import add_remote_commands
 from .render import visible
 from .schedule import add_schedule_commands
+from .server import add_server_commands
 from .waiting import add_wait_options
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
@@ -87,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_connection_commands(sub)
     add_counter_commands(sub)
     add_import_command(sub)
+    add_server_commands(sub)
     add_remote_commands(sub)
 
     for ep in sorted(entry_points(group=COMMANDS_GROUP), key=lambda e: e.name):

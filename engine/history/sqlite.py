@@ -33,7 +33,7 @@ from ..sqlitedb import NewerSchemaError, immediate, open_migrated
 from .owner import Owner, is_gone, this_host, this_process
 from .store import HistoryError, JobSummary, RunHistory, StoredInstance, StoredJob
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 FLUSH_AT = 500
 FLUSH_AFTER_S = 0.5  # a buffered event reaches the disk this soon, even if no other event follows
 
@@ -91,6 +91,10 @@ _MIGRATIONS: dict[int, list[str]] = {
             updated_at TEXT
         )""",
     ],
+    # Who started a job over the runbook server's API (its token's name); NULL for `interlock run`.
+    4: [
+        "ALTER TABLE jobs ADD COLUMN started_by TEXT",
+    ],
 }
 
 
@@ -119,6 +123,9 @@ def _event_json(data: dict[str, Any]) -> str:
         envelope = {key: data.get(key) for key in ("kind", "job_id", "at", "activity", "name", "instance",
                                                     "status", "error")}
         return _dumps({**envelope, "stored": f"not stored in full: {type(exc).__name__}: {exc}"})
+
+
+_SUMMARY_COLUMNS = "job_id, runbook, path, parameters, status, started_at, finished_at, started_by"
 
 
 def _duration(started: str | None, finished: str | None) -> float | None:
@@ -322,6 +329,12 @@ class SQLiteHistory(RunHistory):
             " finished_at, duration_s, attempts, error, rows) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows)
 
+    def set_started_by(self, job_id: str, who: str) -> None:
+        """Record who started a job (after its start was recorded)."""
+        self.flush()
+        with self._write_lock, self._writing() as db:
+            db.execute("UPDATE jobs SET started_by = ? WHERE job_id = ?", (who, job_id))
+
     def close(self) -> None:
         """Flush and close; the store cannot be used afterwards."""
         self._closing.set()
@@ -335,18 +348,20 @@ class SQLiteHistory(RunHistory):
 
     # -- reading ---------------------------------------------------------------------------------
 
-    def jobs(self, limit: int = 20, runbook: str | None = None,
-             status: str | None = None) -> list[JobSummary]:
-        """Past jobs, newest first; optionally only those of one runbook (by name) or one status."""
+    def jobs(self, limit: int = 20, runbook: str | None = None, status: str | None = None, *,
+             path: str | None = None, since: str | None = None, until: str | None = None,
+             started_by: str | None = None) -> list[JobSummary]:
+        """Past jobs, newest first; optionally only those of one runbook (by name, or by its file's
+        path), one status, started in [since, until] (ISO-8601 texts), or started by one user."""
         self.flush()
         where, args = [], []
-        if runbook is not None:
-            where.append("runbook = ?")
-            args.append(runbook)
-        if status is not None:
-            where.append("status = ?")
-            args.append(status)
-        sql = ("SELECT job_id, runbook, path, parameters, status, started_at, finished_at FROM jobs"
+        for column, op, value in (("runbook", "=", runbook), ("status", "=", status), ("path", "=", path),
+                                  ("started_at", ">=", since), ("started_at", "<=", until),
+                                  ("started_by", "=", started_by)):
+            if value is not None:
+                where.append(f"{column} {op} ?")
+                args.append(value)
+        sql = (f"SELECT {_SUMMARY_COLUMNS} FROM jobs"
                + (" WHERE " + " AND ".join(where) if where else "")
                + " ORDER BY started_at DESC, rowid DESC LIMIT ?")
         return [self._summary(row) for row in self._query(sql, (*args, max(limit, 0)))]
@@ -359,7 +374,7 @@ class SQLiteHistory(RunHistory):
             raise HistoryError("give a job id (or the first characters of one)")
         escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         rows = self._query(
-            "SELECT job_id, runbook, path, parameters, status, started_at, finished_at, result FROM jobs"
+            f"SELECT {_SUMMARY_COLUMNS}, result FROM jobs"
             " WHERE job_id = ? OR job_id LIKE ? ESCAPE '\\' ORDER BY job_id = ? DESC, started_at DESC"
             " LIMIT 6", (prefix, escaped + "%", prefix))
         if not rows:
@@ -369,11 +384,19 @@ class SQLiteHistory(RunHistory):
             raise HistoryError(f'job id "{prefix}" is ambiguous: it starts {shown}; give more characters')
         row = rows[0]
         return StoredJob(
-            summary=self._summary(row[:7]),
-            result=self._result(row[0], row[7]),
+            summary=self._summary(row[:8]),
+            result=self._result(row[0], row[8]),
             instances=self._instances_of(row[0]),
             events=self._events_of(row[0]),
         )
+
+    def event_lines(self, job_id: str, after: int = 0, limit: int = 10_000) -> list[tuple[int, str]]:
+        """A job's stored events after the first `after` ones, as (number from 1, JSON text): what a
+        reader that has seen `after` events has not seen yet."""
+        self.flush()
+        rows = self._query("SELECT seq, json FROM events WHERE job_id = ? AND seq >= ? ORDER BY seq LIMIT ?",
+                           (job_id, max(after, 0), limit))
+        return [(seq + 1, text) for seq, text in rows]
 
     def _query(self, sql: str, args: Iterable[Any]) -> list[tuple[Any, ...]]:
         try:
@@ -382,10 +405,11 @@ class SQLiteHistory(RunHistory):
             raise HistoryError(f"{self.path}: cannot read the run history: {exc}") from None
 
     def _summary(self, row: tuple[Any, ...]) -> JobSummary:
-        job_id, runbook, path, parameters, status, started_at, finished_at = row
+        job_id, runbook, path, parameters, status, started_at, finished_at, started_by = row
         return JobSummary(job_id=job_id, runbook=runbook, path=path, status=status,
                           parameters=json.loads(parameters or "{}"), started_at=started_at,
-                          finished_at=finished_at, duration_s=_duration(started_at, finished_at))
+                          finished_at=finished_at, duration_s=_duration(started_at, finished_at),
+                          started_by=started_by)
 
     def _result(self, job_id: str, text: str | None) -> JobResult | None:
         if not text:

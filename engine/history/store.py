@@ -34,6 +34,7 @@ class JobSummary(BaseModel):
     started_at: str | None = None
     finished_at: str | None = None
     duration_s: float | None = None
+    started_by: str | None = None  # the API token's name for a job started on the runbook server
 
 
 class StoredInstance(BaseModel):
@@ -58,6 +59,13 @@ class StoredJob(BaseModel):
     instances: list[StoredInstance] = Field(default_factory=list)
     events: list[Event] = Field(default_factory=list)
 
+    def document(self) -> dict[str, Any]:
+        """The job result document (`run --json`); for a job that has not saved one (still running,
+        or killed), what the history recorded of it: its summary and finished instances."""
+        if self.result is not None:
+            return self.result.model_dump(mode="json")
+        summary = self.summary.model_dump(mode="json")
+        return {**summary, "instances": [i.model_dump(mode="json") for i in self.instances]}
 
 
 class RunHistory(ABC):
@@ -74,13 +82,23 @@ class RunHistory(ABC):
     def save_result(self, result: JobResult) -> None: ...
 
     @abstractmethod
-    def jobs(self, limit: int = 20, runbook: str | None = None,
-             status: str | None = None) -> list[JobSummary]:
-        """Past jobs, newest first; optionally only those of one runbook (by name) or one status."""
+    def jobs(self, limit: int = 20, runbook: str | None = None, status: str | None = None, *,
+             path: str | None = None, since: str | None = None, until: str | None = None,
+             started_by: str | None = None) -> list[JobSummary]:
+        """Past jobs, newest first; optionally only those of one runbook (by name, or by its file's
+        path), one status, started in [since, until] (ISO-8601 texts), or started by one user."""
+
+    @abstractmethod
+    def set_started_by(self, job_id: str, who: str) -> None:
+        """Record who started a job (the runbook server's API token), after its start was recorded."""
 
     @abstractmethod
     def job(self, job_id: str) -> StoredJob:
         """One job by its id or a unique prefix of it; HistoryError when unknown or ambiguous."""
+
+    @abstractmethod
+    def event_lines(self, job_id: str, after: int = 0, limit: int = 10_000) -> list[tuple[int, str]]:
+        """A job's stored events after the first `after` ones, as (number from 1, JSON text)."""
 
     @abstractmethod
     def close(self) -> None:

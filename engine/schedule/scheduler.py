@@ -170,6 +170,21 @@ class Scheduler:
     def entry(self, name: str) -> ScheduleEntry | None:
         return next((e for e in self.schedules.schedule if e.name == name), None) if self.schedules else None
 
+    def set_enabled(self, name: str, enabled: bool) -> ScheduleEntry | None:
+        """Enable or disable one entry while the scheduler runs (the runbook server's API), until the
+        file is reloaded; None when there is no such entry. A run in progress is not stopped."""
+        if self.schedules is None or (entry := self.entry(name)) is None:
+            return None
+        changed = entry.model_copy(update={"enabled": enabled})
+        self.schedules.schedule = [changed if e is entry else e for e in self.schedules.schedule]
+        self.next_due.pop(name, None)
+        if enabled and not changed.monitor:
+            self._plan(changed, self.clock.now())
+        self._arm_monitors(self.schedules)
+        self.log(f"{name}: {'enabled' if enabled else 'disabled'} until the schedules file is reloaded")
+        self.wake.set()
+        return changed
+
     # -- the loop ------------------------------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event) -> None:

@@ -137,7 +137,8 @@ def test_no_import_circle_in_engine() -> None:
     assert cycles == [], "import circles: " + "; ".join(" -> ".join([*c, c[0]]) for c in cycles[:5])
 
 
-@pytest.mark.parametrize("package", ["format", "run", "config", "history", "schedule", "migrate", "cli"])
+@pytest.mark.parametrize("package", ["format", "run", "config", "history", "schedule", "migrate", "cli",
+                                     "server"])
 def test_each_sub_package_says_what_it_holds_and_may_import(package: str) -> None:
     doc = ast.get_docstring(ast.parse((ENGINE / package / "__init__.py").read_text())) or ""
     assert doc, f"engine/{package}/__init__.py has no docstring"
