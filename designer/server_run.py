@@ -11,6 +11,7 @@ work runs in a worker thread; its events reach the window through queued Qt sign
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -193,7 +194,6 @@ class ServerJob(QObject):
         self._thread.start()
 
     def _work(self, client: Client, job_of: Callable[[Client], str]) -> None:
-        outcome: object
         try:
             with client:
                 job_id = job_of(client)
@@ -207,10 +207,12 @@ class ServerJob(QObject):
                         self._batch.emit(pending)
                         pending, sent = [], time.monotonic()
                 self._batch.emit(pending)
-                outcome = client.job(job_id)
+                self._done.emit(client.job(job_id))
         except InterlockError as exc:
-            outcome = str(exc)
-        self._done.emit(outcome)
+            with contextlib.suppress(RuntimeError):
+                self._done.emit(str(exc))
+        except RuntimeError:
+            pass  # the tab was closed: nobody is left to show the job to (it goes on on the server)
 
     def _quietly(self, call: Callable[[Client], object]) -> None:
         try:
@@ -316,13 +318,27 @@ def _open_runbook_of(window: Any, target: ServerTarget, document: dict[str, Any]
 
 
 def _follow(window: Any, target: ServerTarget) -> ServerJob:
+    """A ServerJob on the current tab, reported in the status bar; Stop (Shift+F5) cancels it on the
+    server while it runs."""
     tab = window.tab
     job = ServerJob(target, tab.runner, tab)
     name = tab.document.runbook.name
-    job.started.connect(lambda job_id: window.statusBar().showMessage(
-        f"Running {name} on {target.url}: job {job_id}…"))
-    job.finished.connect(lambda doc: window.statusBar().showMessage(
-        f"{name}: job {doc.get('job_id', '')} on {target.url} ended: {doc.get('status', '?')}", 10000))
-    job.failed.connect(lambda message: QMessageBox.critical(window, "The server's job", message))
+
+    stop: list[object] = []  # the Stop action's connection while the job runs
+
+    def started(job_id: str) -> None:
+        window.statusBar().showMessage(f"Running {name} on {target.url}: job {job_id}…")
+        stop.append(window.stop_action.triggered.connect(job.cancel))
+        window.stop_action.setEnabled(True)
+
+    def ended() -> None:
+        while stop:
+            window.stop_action.triggered.disconnect(stop.pop())
+        window._update_run_actions()
+
+    job.started.connect(started)
+    job.finished.connect(lambda doc: (ended(), window.statusBar().showMessage(
+        f"{name}: job {doc.get('job_id', '')} on {target.url} ended: {doc.get('status', '?')}", 10000)))
+    job.failed.connect(lambda message: (ended(), QMessageBox.critical(window, "The server's job", message)))
     window.server_job = job  # kept, so it is not collected while it runs (and for tests)
     return job

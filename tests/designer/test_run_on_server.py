@@ -33,10 +33,15 @@ def catalogue(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def server(tmp_path: Path, catalogue: Path, make_lab: Any) -> Iterator[InterlockServer]:
+    # Batch 2 is 40 VMs at 20 ms a call, two at a time: long enough to be stopped.
     lab = make_lab([vm("web01", "Running"), vm("web02", "Running"), vm("db01", "Stopped"),
-                    vm("cache01", "Saved"), vm("app02", "Paused")])
+                    vm("cache01", "Saved"), vm("app02", "Paused"),
+                    *(vm(f"slow{n:02d}", "Running", batch="2") for n in range(40))],
+                   time_scale=1.0, latency={"get": 0.02, "start": 0.02, "stop": 0.02, "checkpoint": 0.02,
+                                             "maintenance": 0.02})
     config = tmp_path / "interlock.toml"
-    config.write_text(f'[connections.default]\nkind = "simulated"\nlab = "{lab}"\n')
+    config.write_text(f'[engine]\nmax_parallel = 2\n\n[connections.default]\nkind = "simulated"\n'
+                      f'lab = "{lab}"\n')
     with running_server(catalogue, config=config) as started:
         yield started
 
@@ -131,3 +136,18 @@ def test_a_runbook_outside_the_catalogue_or_a_refused_token_is_said(window, qtbo
         pass
     assert failed.args[0].startswith(f"server {target.url}: 401")
     assert window.asked[-1] == failed.args[0]
+
+
+def test_stop_cancels_the_job_on_the_server(window, qtbot, catalogue, target):
+    assert window.open_file(catalogue / RUNBOOK)
+    job = run_on_server(window, target, {"Batch Number": "2"})
+    assert job is not None
+    with qtbot.waitSignal(job.started, timeout=WITHIN_MS):
+        pass
+    assert window.stop_action.isEnabled()
+    qtbot.waitUntil(lambda: window.runner.counts.activities["stop_vm"].done >= 1, timeout=WITHIN_MS)
+    with qtbot.waitSignal(job.finished, timeout=WITHIN_MS) as finished:
+        window.stop_action.trigger()
+    assert finished.args[0]["status"] == "cancelled"
+    assert window.scene.activity_items["start_vm"].overlay["state"] == "waiting"
+    assert not window.stop_action.isEnabled()
