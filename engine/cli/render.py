@@ -120,11 +120,14 @@ def print_summary(console: Console, result: JobResult, subject_fields: dict[str,
 
 def history_table(jobs: list[JobSummary]) -> Table:
     table = Table(header_style="bold", box=None, pad_edge=False)
-    for title in ("Job", "Runbook", "Status", "Started", "Duration", "Parameters"):
+    by_whom = any(job.started_by for job in jobs)  # a column only where a runbook server ran some
+    titles = ("Job", "Runbook", "Status", "Started", "Duration", *(("By",) if by_whom else ()), "Parameters")
+    for title in titles:
         table.add_column(title, justify="right" if title == "Duration" else "left")
     for job in jobs:
+        who = (markup(job.started_by or ""),) if by_whom else ()
         table.add_row(job.job_id, markup(job.runbook), _status(job.status),
-                      (job.started_at or "")[:19].replace("T", " "), seconds(job.duration_s),
+                      (job.started_at or "")[:19].replace("T", " "), seconds(job.duration_s), *who,
                       markup(_row_text(job.parameters)))
     return table
 
@@ -138,6 +141,8 @@ def print_job(console: Console, stored: StoredJob) -> None:
     console.print(f"[bold]Job[/] {job.job_id}")
     console.print(f"  runbook     {markup(job.runbook)}" + (f"  ({markup(job.path)})" if job.path else ""))
     console.print(f"  status      {_status(job.status)}")
+    if job.started_by:
+        console.print(f"  started by  {markup(job.started_by)} (on the runbook server)")
     console.print(f"  started     {job.started_at or ''}")
     console.print(f"  finished    {job.finished_at or '(not recorded)'}  {seconds(job.duration_s)}")
     if job.parameters:

@@ -177,6 +177,11 @@ def test_interlock_history_lists_api_jobs_with_who_started_them(
     assert main(["history", "--json", "--limit", "500"]) == 0
     jobs = {j["job_id"]: j for j in json.loads(capsys.readouterr().out)}
     assert jobs[job]["started_by"] == "historian" and jobs[job]["status"] == "success"
+    assert main(["history", "--limit", "1"]) == 0
+    table = capsys.readouterr().out
+    assert "By" in table.splitlines()[0] and "historian" in table
+    assert main(["show", job]) == 0
+    assert "started by  historian" in capsys.readouterr().out
 
 
 def test_cors_is_off_by_default(api_server: InterlockServer) -> None:

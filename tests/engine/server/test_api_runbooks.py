@@ -124,3 +124,31 @@ def test_a_folder_scoped_token_sees_and_uses_only_its_folder(api_server: Interlo
         assert refused.json()["detail"] == 'token "ops-viewer" may use the folders "ops" only, not ' \
             '"vm/vm-checkpoint.json"'
         assert client.post("/api/v1/runbooks/vm/vm-checkpoint.json/validate").status_code == 403
+
+
+ENDPOINTS = [  # (method, path, the least role that may call it)
+    ("GET", "/api/v1/version", "viewer"), ("GET", "/api/v1/runbooks", "viewer"),
+    ("GET", "/api/v1/runbooks/ops/echo.json", "viewer"),
+    ("POST", "/api/v1/runbooks/ops/echo.json/validate", "viewer"),
+    ("GET", "/api/v1/jobs", "viewer"), ("GET", "/api/v1/jobs/some-job", "viewer"),
+    ("GET", "/api/v1/jobs/some-job/events", "viewer"), ("GET", "/api/v1/schedules", "viewer"),
+    ("POST", "/api/v1/jobs", "operator"), ("POST", "/api/v1/jobs/some-job/cancel", "operator"),
+    ("POST", "/api/v1/schedules/any/enable", "admin"), ("POST", "/api/v1/schedules/any/disable", "admin"),
+    ("GET", "/api/v1/audit", "admin"),
+]
+BELOW = {"viewer": None, "operator": "viewer", "admin": "operator"}
+
+
+def test_each_endpoint_refuses_no_token_and_a_role_below_its_own(api_server: InterlockServer) -> None:
+    lower = {role: api_server.token(f"role-{role}", role) for role in ("viewer", "operator")}
+    for method, path, role in ENDPOINTS:
+        body = {"json": {"runbook": "ops/echo.json", "parameters": {"Name": "x"}}} if method == "POST" else {}
+        answer = httpx.request(method, api_server.url + path, **body)
+        assert answer.status_code == 401, (method, path)
+        assert answer.json()["title"] == "Unauthorized"
+        below = BELOW[role]
+        if below is not None:
+            refused = httpx.request(method, api_server.url + path, headers=api_server.headers(lower[below]),
+                                    **body)
+            assert refused.status_code == 403, (method, path)
+            assert f"this needs {role} or above" in refused.json()["detail"]
