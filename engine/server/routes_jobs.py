@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import InterlockError, ParameterError, RunbookError
 from ..history import HistoryError, JobSummary, StoredJob
+from ..schedule.monitors import monitor_of
 from .auth import audit, check_scope, operator, viewer
 from .catalogue import NotInCatalogue
 from .problems import ApiProblem
@@ -65,6 +66,10 @@ async def start_job(request: Request, response: Response, body: StartJob,
         runbook = await run_in_threadpool(state.catalogue.runbook, body.runbook)
     except RunbookError as exc:
         raise ApiProblem(422, str(exc), kind="invalid-runbook") from None
+    if monitor_of(runbook, state.engine) is not None:  # it waits for its event: a schedule's job
+        raise ApiProblem(422, f"{body.runbook}: starts with a monitor, which waits for its event: run it "
+                         "from the server's schedules (an entry with monitor = true), not by a request",
+                         kind="monitor-runbook")
     try:
         live = state.jobs.start(body.runbook, runbook, body.parameters, principal.name)
     except ParameterError as exc:  # the message names the parameter, as `interlock run` says it

@@ -42,7 +42,8 @@ def start(parameters: list[dict[str, Any]] | None = None) -> dict[str, Any]:
 
 def make_catalogue(folder: Path) -> Path:
     """ops/echo.json (Name required, Count a number), ops/slow.json (a 30 s delay), ops/quick.json
-    (a 1 s delay), ops/secret.json (returns the secret variable), vm/vm-checkpoint.json, broken.json."""
+    (a 1.5 s delay), ops/secret.json (returns the secret variable), ops/watch.json (starts with a monitor),
+    vm/vm-checkpoint.json, broken.json."""
     catalogue = folder / "catalogue"
     write_runbook(catalogue / "ops" / "echo.json", "Echo", [
         start([{"name": "Name", "type": "string"}, {"name": "Count", "type": "number", "default": 1}]),
@@ -53,6 +54,8 @@ def make_catalogue(folder: Path) -> Path:
                   [start(), act("wait", "core.delay", seconds=1.5)])
     write_runbook(catalogue / "ops" / "secret.json", "Secret", [
         start(), act("answer", "core.return_data", data={"password": "{{var.svc_password}}"})])
+    write_runbook(catalogue / "ops" / "watch.json", "Watch", [
+        act("tick", "monitor.date_time", every=1, unit="hours"), act("wait", "core.delay", seconds=0)])
     (catalogue / "vm").mkdir(parents=True)
     shutil.copy(VM_CHECKPOINT, catalogue / "vm" / "vm-checkpoint.json")
     (catalogue / "broken.json").write_text('{"format": "interlock.runbook/1", "name": ', encoding="utf-8")

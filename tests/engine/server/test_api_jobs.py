@@ -69,6 +69,9 @@ def test_bad_requests_are_clear_problem_documents(api_server: InterlockServer) -
         unknown = start(client, "ops/nope.json")
         assert unknown.status_code == 404
         assert unknown.json()["detail"].startswith('no runbook "ops/nope.json"')
+        monitor = start(client, "ops/watch.json")
+        assert monitor.status_code == 422
+        assert monitor.json()["detail"].startswith("ops/watch.json: starts with a monitor")
         broken = start(client, "broken.json")
         assert broken.status_code == 422 and broken.json()["detail"].startswith("broken.json: ")
         huge = client.post("/api/v1/jobs", json={"runbook": "ops/echo.json",
