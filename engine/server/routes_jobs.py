@@ -156,6 +156,13 @@ async def cancel_job(request: Request, job_id: str,
     live = state.jobs.live.get(job_id)
     if live is None:
         stored = await run_in_threadpool(_stored, state, job_id)
+        scheduled = state.scheduled_job(stored.summary.job_id)
+        if scheduled is not None:  # a run of the server's schedules
+            if principal.folders:
+                check_scope(principal, state.relative(stored.summary.path) or "")
+            scheduled.cancel()
+            audit(request, principal, "job.cancel", stored.summary.job_id, {"runbook": stored.summary.path})
+            return JobCancelling(job_id=stored.summary.job_id)
         if stored.summary.status == "running":
             raise ApiProblem(409, f"job {stored.summary.job_id} is not running in this server (it was "
                              "started by another process): cancel it there", kind="not-here")

@@ -16,7 +16,7 @@ from fastapi import Request
 from ..config.redaction import Redactor
 from ..config.registry import Registry
 from ..history import open_counters, open_history
-from ..run.executor import Engine
+from ..run.executor import Engine, JobHandle
 from ..schedule.scheduler import Scheduler
 from .catalogue import Catalogue
 from .jobs import JobManager
@@ -63,6 +63,12 @@ class ServerState:
         with contextlib.suppress(ValueError):
             return Path(path).resolve().relative_to(self.catalogue.root).as_posix()
         return path
+
+    def scheduled_job(self, job_id: str) -> JobHandle | None:
+        """A running job of the schedules hosted here."""
+        if self.scheduler is None:
+            return None
+        return next((h for h in self.scheduler.running.values() if h.job_id == job_id), None)
 
     def start_scheduler(self) -> None:
         if self.settings.schedules is None:

@@ -77,19 +77,21 @@ def test_schedules_run_inside_the_server_and_an_admin_disables_them(tmp_path: Pa
     schedules.write_text('[[schedule]]\nname = "greet"\nrunbook = "catalogue/ops/echo.json"\n'
                          'interval = "1s"\nparameters = { Name = "scheduled" }\n\n'
                          '[[schedule]]\nname = "nightly"\nrunbook = "catalogue/ops/quick.json"\n'
-                         'cron = "0 3 * * *"\n', encoding="utf-8")
+                         'cron = "0 3 * * *"\n\n'
+                         '[[schedule]]\nname = "slowly"\nrunbook = "catalogue/ops/slow.json"\n'
+                         'interval = "1s"\n',
+                         encoding="utf-8")
     with running_server(catalogue, schedules=schedules) as server, server.client() as client:
         listed = {s["name"]: s for s in client.get("/api/v1/schedules").json()}
         assert listed["nightly"]["enabled"] and len(listed["nightly"]["next_runs"]) == 3
         assert listed["nightly"]["next_runs"][0].endswith("T03:00:00+00:00")
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:  # the interval entry runs through the same history
-            jobs = client.get("/api/v1/jobs", params={"runbook": "ops/echo.json", "status": "success"}).json()
-            if jobs:
-                break
-            time.sleep(0.2)
-        assert jobs and jobs[0]["parameters"] == {"Name": "scheduled", "Count": 1}
-        assert jobs[0]["started_by"] is None
+        greeted = _first(client, runbook="ops/echo.json", status="success")  # through the same history
+        assert greeted["parameters"] == {"Name": "scheduled", "Count": 1} and greeted["started_by"] is None
+
+        running = _first(client, runbook="ops/slow.json", status="running")
+        cancel = client.post(f"/api/v1/jobs/{running['job_id']}/cancel")  # a job of the schedules
+        assert cancel.status_code == 202
+        assert wait_for_status(client, running["job_id"], within_s=10)["status"] == "cancelled"
 
         with server.client(server.token("sched-operator", "operator")) as operator:
             assert operator.post("/api/v1/schedules/greet/disable").status_code == 403
@@ -106,7 +108,17 @@ def test_schedules_run_inside_the_server_and_an_admin_disables_them(tmp_path: Pa
         missing = client.post("/api/v1/schedules/nope/enable")
         assert missing.status_code == 404 and '"greet"' in missing.json()["detail"]
         actions = [(e["action"], e["target"]) for e in client.get("/api/v1/audit").json()]
-        assert actions[:2] == [("schedule.enable", "greet"), ("schedule.disable", "greet")]
+        assert actions[:3] == [("schedule.enable", "greet"), ("schedule.disable", "greet"),
+                               ("job.cancel", running["job_id"])]
+
+
+def _first(client: httpx.Client, within_s: float = 20, **filters: str) -> dict:
+    """The newest job matching the filters, once there is one."""
+    deadline = time.monotonic() + within_s
+    while not (jobs := client.get("/api/v1/jobs", params=filters).json()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert jobs, f"no job {filters} within {within_s} s"
+    return jobs[0]
 
 
 def test_a_server_without_schedules_lists_none(catalogue: Path) -> None:
