@@ -24,12 +24,20 @@ def catalogue(tmp_path: Path) -> Path:
     return make_catalogue(tmp_path)
 
 
-def test_https_with_a_certificate(tmp_path: Path, catalogue: Path) -> None:
+def test_https_with_a_certificate_and_cors_for_one_origin(tmp_path: Path, catalogue: Path) -> None:
     certificate = self_signed_certificate(tmp_path)
-    with running_server(catalogue, tls=certificate) as server:
+    console = "https://console.example"
+    with running_server(catalogue, tls=certificate, args=["--cors-origin", console]) as server:
         assert server.url.startswith("https://")
-        with server.client() as client:
-            assert client.get("/api/v1/runbooks").status_code == 200
+        with server.client(headers={"Origin": console}) as client:
+            answer = client.get("/api/v1/runbooks")
+            assert answer.status_code == 200 and answer.headers["access-control-allow-origin"] == console
+            other = client.get("/api/v1/runbooks", headers={"Origin": "https://evil.example"})
+            assert "access-control-allow-origin" not in other.headers
+            asking = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization"}
+            preflight = client.options("/api/v1/jobs", headers=asking)
+            assert preflight.status_code == 200
+            assert preflight.headers["access-control-allow-origin"] == console
         with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
             httpx.get(f"{server.url}/api/v1/health")  # not trusted without the CA
         with pytest.raises(httpx.HTTPError):
