@@ -34,7 +34,8 @@ def test_https_with_a_certificate_and_cors_for_one_origin(tmp_path: Path, catalo
             assert answer.status_code == 200 and answer.headers["access-control-allow-origin"] == console
             other = client.get("/api/v1/runbooks", headers={"Origin": "https://evil.example"})
             assert "access-control-allow-origin" not in other.headers
-            asking = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization"}
+            asking = {"Access-Control-Request-Method": "POST",
+                      "Access-Control-Request-Headers": "authorization"}
             preflight = client.options("/api/v1/jobs", headers=asking)
             assert preflight.status_code == 200
             assert preflight.headers["access-control-allow-origin"] == console
