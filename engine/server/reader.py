@@ -19,7 +19,8 @@ class HistoryReader:
         self._lock = threading.Lock()
 
     def jobs(self, limit: int, **filters: Any) -> list[JobSummary]:
-        self.writer.flush()
+        # No flush: a job's start and end are written the moment they happen (SQLiteHistory.record),
+        # so a listing is current without waiting for the writer's lock under load.
         with self._lock:
             return self._store.jobs(limit, **filters)
 
