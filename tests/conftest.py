@@ -42,6 +42,11 @@ def qt_tidy(request: pytest.FixtureRequest) -> Iterator[None]:
 def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path_factory.mktemp("interlock-home")
     monkeypatch.setenv("INTERLOCK_HOME", str(home))
+    # Secrets a test's code read (remember_secret) are masked for the rest of the process: forget them
+    # after the test, or a token "good" read by one test turns "all good" into "all ***" in another.
+    from engine.config import redaction
+
+    monkeypatch.setattr(redaction, "_remembered", redaction._remembered)
     return home
 
 
