@@ -18,6 +18,7 @@ from engine.errors import InterlockError
 from engine.server.client import Client, ServerError, SseParser, resolve_token
 
 JOB = "job-1"
+GOOD = "il_test-token-of-the-sse-server"  # a distinct text: a secret read is masked wherever it shows
 EVENTS = 12
 CUT_EVERY = 5  # the server closes each stream after this many events
 
@@ -43,7 +44,7 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def do_GET(self) -> None:
-        if self.headers.get("Authorization") != "Bearer good":
+        if self.headers.get("Authorization") != f"Bearer {GOOD}":
             self._json(401, {"type": "about:blank", "title": "Unauthorized", "status": 401,
                              "detail": "unknown or revoked token"}, "application/problem+json")
             return
@@ -80,14 +81,14 @@ def sse_server() -> Iterator[str]:
 
 
 def test_a_dropped_stream_resumes_from_the_last_event_and_misses_nothing(sse_server):
-    with Client(sse_server, "good") as client:
+    with Client(sse_server, GOOD) as client:
         ids = [e.id for e in client.events(JOB)]
     assert ids == list(range(1, EVENTS + 1))
     assert Handler.seen_last_ids == ["0", "5", "10"]
 
 
 def test_a_stream_can_start_after_a_given_event(sse_server):
-    with Client(sse_server, "good") as client:
+    with Client(sse_server, GOOD) as client:
         events = list(client.events(JOB, last_event_id=7))
     assert [e.id for e in events] == list(range(8, EVENTS + 1))
     assert events[-1].data["kind"] == "job_finished"
@@ -134,7 +135,7 @@ def test_remote_with_a_bad_token_is_one_line_and_exit_2(monkeypatch, capsys, sse
 
 
 def test_remote_show_of_an_unknown_job_says_so(monkeypatch, capsys, sse_server):
-    monkeypatch.setenv("INTERLOCK_TOKEN", "good")
+    monkeypatch.setenv("INTERLOCK_TOKEN", GOOD)
     assert main(["remote", "show", "missing", "--server", sse_server]) == 2
     assert capsys.readouterr().err.strip() == f'server {sse_server}: 404 Not Found: no job "missing"'
 
@@ -145,7 +146,7 @@ def test_a_server_that_is_not_there_is_named(monkeypatch, capsys):
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    monkeypatch.setenv("INTERLOCK_TOKEN", "good")
+    monkeypatch.setenv("INTERLOCK_TOKEN", GOOD)
     assert main(["remote", "jobs", "--server", f"http://127.0.0.1:{port}"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"server http://127.0.0.1:{port}: cannot reach it:"), err
@@ -153,7 +154,7 @@ def test_a_server_that_is_not_there_is_named(monkeypatch, capsys):
 
 
 def test_a_bad_server_address_or_ca_file_is_usage(monkeypatch, capsys, tmp_path):
-    monkeypatch.setenv("INTERLOCK_TOKEN", "good")
+    monkeypatch.setenv("INTERLOCK_TOKEN", GOOD)
     assert main(["remote", "jobs", "--server", "runbooks:8181"]) == 2
     assert "expected an http:// or https:// address" in capsys.readouterr().err
     assert main(["remote", "jobs", "--server", "https://x", "--ca-file", str(tmp_path / "no.pem")]) == 2
