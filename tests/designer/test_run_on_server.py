@@ -11,38 +11,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import vm
 from gestures import window  # noqa: F401 - window is a fixture
 from PySide6.QtCore import QSettings
+from servers.checkpoint_server import RUNBOOK, SEED, checkpoint_catalogue, checkpoint_config
 from servers.interlock_server import InterlockServer, running_server
 
 from designer.server_run import ServerDialog, ServerTarget, open_server_job, run_on_server
 
-SEED = Path(__file__).resolve().parents[2] / "resources" / "examples" / "vm-checkpoint.json"
-RUNBOOK = "patching/vm-checkpoint.json"
 WITHIN_MS = 60_000
 
 
 @pytest.fixture
 def catalogue(tmp_path: Path) -> Path:
-    folder = tmp_path / "catalogue"
-    (folder / "patching").mkdir(parents=True)
-    shutil.copy(SEED, folder / RUNBOOK)
-    return folder
+    return checkpoint_catalogue(tmp_path / "catalogue")
 
 
 @pytest.fixture
 def server(tmp_path: Path, catalogue: Path, make_lab: Any) -> Iterator[InterlockServer]:
-    # Batch 2 is 40 VMs at 20 ms a call, two at a time: long enough to be stopped.
-    lab = make_lab([vm("web01", "Running"), vm("web02", "Running"), vm("db01", "Stopped"),
-                    vm("cache01", "Saved"), vm("app02", "Paused"),
-                    *(vm(f"slow{n:02d}", "Running", batch="2") for n in range(40))],
-                   time_scale=1.0, latency={"get": 0.02, "start": 0.02, "stop": 0.02, "checkpoint": 0.02,
-                                             "maintenance": 0.02})
-    config = tmp_path / "interlock.toml"
-    config.write_text(f'[engine]\nmax_parallel = 2\n\n[connections.default]\nkind = "simulated"\n'
-                      f'lab = "{lab}"\n')
-    with running_server(catalogue, config=config) as started:
+    with running_server(catalogue, config=checkpoint_config(tmp_path, make_lab)) as started:
         yield started
 
 

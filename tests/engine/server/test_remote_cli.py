@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import shutil
 import sys
 import threading
 import time
@@ -17,29 +16,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import self_signed_certificate, vm
+from conftest import self_signed_certificate
+from servers.checkpoint_server import RUNBOOK, checkpoint_catalogue, checkpoint_config
 from servers.interlock_server import InterlockServer, running_server
 
 from engine.cli.main import main
 
-SEED = Path(__file__).resolve().parents[3] / "resources" / "examples" / "vm-checkpoint.json"
-RUNBOOK = "patching/vm-checkpoint.json"
-
 
 @pytest.fixture
 def server(tmp_path: Path, make_lab: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[InterlockServer]:
-    catalogue = tmp_path / "catalogue"
-    (catalogue / "patching").mkdir(parents=True)
-    shutil.copy(SEED, catalogue / RUNBOOK)
-    # 20 ms a call: fast, yet a batch of 40 VMs runs long enough to be cancelled.
-    lab = make_lab([vm("web01", "Running"), vm("web02", "Running"), vm("db01", "Stopped"),
-                    *(vm(f"slow{n:02d}", "Running", batch="2") for n in range(40))],
-                   time_scale=1.0, latency={"get": 0.02, "start": 0.02, "stop": 0.02, "checkpoint": 0.02,
-                                             "maintenance": 0.02})
-    config = tmp_path / "interlock.toml"
-    config.write_text(f'[engine]\nmax_parallel = 2\n\n[connections.default]\nkind = "simulated"\n'
-                      f'lab = "{lab}"\n')
-    with running_server(catalogue, config=config) as started:
+    catalogue = checkpoint_catalogue(tmp_path / "catalogue")
+    with running_server(catalogue, config=checkpoint_config(tmp_path, make_lab)) as started:
         monkeypatch.setenv("INTERLOCK_TOKEN", started.token("ci", "operator"))
         monkeypatch.setenv("INTERLOCK_SERVER", started.url)
         yield started
@@ -162,6 +149,7 @@ class Terminal(io.StringIO):
 def test_run_wait_on_a_terminal_draws_the_live_table_of_the_runbooks_activities(server, monkeypatch):
     terminal = Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.setenv("COLUMNS", "160")  # a wide terminal: rich reads its width from COLUMNS
     assert main(["remote", "run", RUNBOOK, "-p", "Batch Number=1", "--wait"]) == 0
     shown = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", terminal.getvalue())  # without the colours
     for column in ("Activity", "Running", "Done", "Failed"):
@@ -172,9 +160,7 @@ def test_run_wait_on_a_terminal_draws_the_live_table_of_the_runbooks_activities(
 
 
 def test_tls_with_the_servers_ca_file_and_without_it(tmp_path, capsys, monkeypatch):
-    catalogue = tmp_path / "tls-catalogue"
-    (catalogue / "patching").mkdir(parents=True)
-    shutil.copy(SEED, catalogue / RUNBOOK)
+    catalogue = checkpoint_catalogue(tmp_path / "tls-catalogue")
     certificate, key = self_signed_certificate(tmp_path)
     with running_server(catalogue, tls=(certificate, key)) as tls:
         monkeypatch.setenv("INTERLOCK_TOKEN", tls.token("ci-tls", "viewer"))
