@@ -84,7 +84,7 @@ async def start_job(request: Request, response: Response, body: StartJob,
 
 @router.get("/jobs", response_model=list[JobListed],
             summary="Jobs, newest first, as `interlock history --json`")
-def list_jobs(request: Request,
+async def list_jobs(request: Request,  # on the loop: see auth.requires
               runbook: str | None = Query(None, description="a catalogue path (…json) or a runbook's name"),
               status: Status | None = None,
               since: str | None = Query(None, description="started at or after (ISO 8601)"),
