@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .buffered import FLUSH_AT
 from .counters import SQLiteCounters, StoredCounter, open_counters
-from .sqlite import FLUSH_AT, SCHEMA_VERSION, SQLiteHistory
+from .sqlite import SCHEMA_VERSION, SQLiteHistory
 from .store import HistoryError, JobSummary, RunHistory, StoredInstance, StoredJob
 
 HistoryStore = SQLiteHistory

@@ -15,27 +15,24 @@ is ever written here.
 
 from __future__ import annotations
 
-import json
 import sqlite3
-import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, suppress
-from datetime import datetime
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from .. import paths
-from ..run.events import Event, event_from_dict
+from ..run.events import Event
 from ..run.result import JobResult
 from ..sqlitedb import NewerSchemaError, immediate, open_migrated
-from .owner import Owner, is_gone, this_host, this_process
-from .store import HistoryError, JobSummary, RunHistory, StoredInstance, StoredJob
+from . import rows as stored
+from .buffered import FLUSH_AFTER_S, BufferedHistory, result_instances
+from .owner import Owner, is_gone, this_host
+from .rows import SUMMARY_COLUMNS, dumps
+from .store import HistoryError, JobSummary, StoredInstance, StoredJob
 
 SCHEMA_VERSION = 4
-FLUSH_AT = 500
-FLUSH_AFTER_S = 0.5  # a buffered event reaches the disk this soon, even if no other event follows
+_SUMMARY_COLUMNS = ", ".join(SUMMARY_COLUMNS)
 
 # Migrations by the version they lead to; version 1 creates everything. A later version appends
 # {2: [...ALTER/CREATE...]} and an older database is brought up to date when it is opened.
@@ -110,50 +107,12 @@ def connect(path: Path) -> sqlite3.Connection:
         raise HistoryError(f"{path}: cannot open the run history: {exc}") from None
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=str)
-
-
-def _event_json(data: dict[str, Any]) -> str:
-    """An event as stored; one that cannot be written as JSON (too deep, say) is stored as its
-    envelope and the reason, so the rest of the job's history is still recorded."""
-    try:
-        return _dumps(data)
-    except (ValueError, TypeError, RecursionError) as exc:
-        envelope = {key: data.get(key) for key in ("kind", "job_id", "at", "activity", "name", "instance",
-                                                    "status", "error")}
-        return _dumps({**envelope, "stored": f"not stored in full: {type(exc).__name__}: {exc}"})
-
-
-_SUMMARY_COLUMNS = "job_id, runbook, path, parameters, status, started_at, finished_at, started_by"
-
-
-def _duration(started: str | None, finished: str | None) -> float | None:
-    if not started or not finished:
-        return None
-    try:
-        return round((datetime.fromisoformat(finished) - datetime.fromisoformat(started)).total_seconds(), 3)
-    except ValueError:
-        return None
-
-
-class SQLiteHistory(RunHistory):
+class SQLiteHistory(BufferedHistory):
     """The run history in one SQLite file; `record` is an engine sink, `jobs`/`job` read it back."""
 
     def __init__(self, path: str | Path | None = None, *, flush_after_s: float = FLUSH_AFTER_S) -> None:
-        self.path = Path(path) if path is not None else paths.history_path()
-        self.flush_after_s = flush_after_s
-        # Sinks may be called from worker threads, and the flusher thread writes too: the buffers
-        # have their own lock (held for an append), the database another (held for a batch).
-        self._buffer_lock = threading.Lock()
-        self._write_lock = threading.Lock()
-        self._jobs: list[tuple[str, tuple[Any, ...]]] = []  # job rows, in event order
-        self._instances: list[tuple[Any, ...]] = []
-        self._events: list[tuple[Any, ...]] = []
-        self._seq: dict[str, int] = {}  # next event number per job
-        self._dirty = threading.Event()  # something is buffered: the flusher writes it soon
-        self._closing = threading.Event()
-        self._flusher: threading.Thread | None = None
+        self.path = self.where = Path(path) if path is not None else paths.history_path()
+        super().__init__(flush_after_s)
         self._db = self._open()
 
     # -- opening and migrating -------------------------------------------------------------------
@@ -187,66 +146,6 @@ class SQLiteHistory(RunHistory):
         return self._db.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]
 
     # -- writing ---------------------------------------------------------------------------------
-
-    def record(self, event: Event) -> None:
-        """Engine sink: buffer one event. A job's start is written at once; the rest at FLUSH_AT
-        buffered events, when a job finishes, or FLUSH_AFTER_S later by the flusher thread."""
-        data = event.to_dict()
-        kind = event.kind
-        with self._buffer_lock:
-            seq = self._seq.get(event.job_id, 0)
-            self._seq[event.job_id] = seq + 1
-            self._events.append((event.job_id, seq, kind, event.at, _event_json(data)))
-            if kind == "job_started":
-                owner = this_process()
-                self._jobs.append(("start", (
-                    event.job_id, data.get("runbook", ""), data.get("path"),
-                    _dumps(data.get("parameters") or {}), event.at, owner.host, owner.pid, owner.started)))
-            elif kind == "instance_finished":
-                self._instances.append((
-                    event.job_id, data["activity"], data["instance"], data.get("name", ""),
-                    data["status"], data.get("started_at"), data.get("finished_at"),
-                    data.get("duration_s"), data.get("attempts"), data.get("error"),
-                    _event_json(data.get("rows") or [])))
-            elif kind == "job_finished":
-                self._jobs.append(("finish", (data["status"], event.at, event.job_id)))
-            write_now = kind in ("job_started", "job_finished") or len(self._events) >= FLUSH_AT
-        if write_now:
-            self.flush()
-        elif not self._dirty.is_set():
-            self._dirty.set()
-            if self._flusher is None:
-                self._start_flusher()
-
-    def _start_flusher(self) -> None:
-        self._flusher = threading.Thread(target=self._flush_soon, name=f"history flusher {self.path.name}",
-                                         daemon=True)
-        self._flusher.start()
-
-    def _flush_soon(self) -> None:
-        while True:
-            self._dirty.wait()
-            if self._closing.wait(self.flush_after_s):
-                return  # close() writes what is left
-            self._dirty.clear()
-            with suppress(HistoryError):  # kept buffered: the next flush retries, close() reports it
-                self.flush()
-
-    def flush(self) -> None:
-        """Write every buffered event now, in one transaction."""
-        with self._write_lock:
-            with self._buffer_lock:
-                jobs, instances, events = self._jobs, self._instances, self._events
-                self._jobs, self._instances, self._events = [], [], []
-            if not (jobs or instances or events):
-                return
-            try:
-                self._write(jobs, instances, events)
-            except BaseException:
-                # Put back in front of anything buffered since, so a later flush retries in order.
-                with self._buffer_lock:
-                    self._jobs[:0], self._instances[:0], self._events[:0] = jobs, instances, events
-                raise
 
     @contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
@@ -285,7 +184,7 @@ class SQLiteHistory(RunHistory):
         """Store the final job result document (flushing buffered events first)."""
         try:
             document = result.model_dump(mode="json")
-            stored = _dumps(document)
+            stored = dumps(document)
         except (ValueError, TypeError, RecursionError) as exc:
             # The job's end is still recorded (its status and events are); only the document is not.
             self._save_status(result)
@@ -299,7 +198,7 @@ class SQLiteHistory(RunHistory):
                 " runbook = excluded.runbook, parameters = excluded.parameters,"
                 " status = excluded.status, started_at = excluded.started_at,"
                 " finished_at = excluded.finished_at, result = excluded.result",
-                (result.job_id, result.runbook, _dumps(document["parameters"]), result.status,
+                (result.job_id, result.runbook, dumps(document["parameters"]), result.status,
                  result.started_at, result.finished_at, stored))
             self._add_missing_instances(result)
 
@@ -318,12 +217,7 @@ class SQLiteHistory(RunHistory):
         known = self._db.execute("SELECT 1 FROM instances WHERE job_id = ? LIMIT 1", (result.job_id,))
         if known.fetchone():
             return
-        rows = [
-            (result.job_id, activity.id, index, activity.name, inst.status, inst.started_at,
-             inst.finished_at, _duration(inst.started_at, inst.finished_at), inst.attempts, inst.error,
-             _event_json(inst.rows))
-            for activity in result.activities for index, inst in enumerate(activity.instances)
-        ]
+        rows = result_instances(result)
         self._db.executemany(
             "INSERT OR REPLACE INTO instances (job_id, activity, instance, name, status, started_at,"
             " finished_at, duration_s, attempts, error, rows) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -337,10 +231,7 @@ class SQLiteHistory(RunHistory):
 
     def close(self) -> None:
         """Flush and close; the store cannot be used afterwards."""
-        self._closing.set()
-        self._dirty.set()  # wake the flusher so that it sees the close
-        if self._flusher is not None:
-            self._flusher.join()
+        self._stop_flusher()
         try:
             self.flush()
         finally:
@@ -364,7 +255,7 @@ class SQLiteHistory(RunHistory):
         sql = (f"SELECT {_SUMMARY_COLUMNS} FROM jobs"
                + (" WHERE " + " AND ".join(where) if where else "")
                + " ORDER BY started_at DESC, rowid DESC LIMIT ?")
-        return [self._summary(row) for row in self._query(sql, (*args, max(limit, 0)))]
+        return [stored.summary(row) for row in self._query(sql, (*args, max(limit, 0)))]
 
     def job(self, job_id: str) -> StoredJob:
         """One job by its id or a unique prefix of it; HistoryError when unknown or ambiguous."""
@@ -372,20 +263,17 @@ class SQLiteHistory(RunHistory):
         prefix = job_id.strip()
         if not prefix:
             raise HistoryError("give a job id (or the first characters of one)")
-        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         rows = self._query(
             f"SELECT {_SUMMARY_COLUMNS}, result FROM jobs"
             " WHERE job_id = ? OR job_id LIKE ? ESCAPE '\\' ORDER BY job_id = ? DESC, started_at DESC"
-            " LIMIT 6", (prefix, escaped + "%", prefix))
-        if not rows:
-            raise HistoryError(f'no job "{prefix}" in the run history ({self.path})')
-        if len(rows) > 1 and rows[0][0] != prefix:
-            shown = ", ".join(row[0] for row in rows[:5]) + (", ..." if len(rows) > 5 else "")
-            raise HistoryError(f'job id "{prefix}" is ambiguous: it starts {shown}; give more characters')
+            " LIMIT 6", (prefix, stored.like_prefix(prefix), prefix))
+        problem = stored.ambiguity(prefix, [row[0] for row in rows], self.path)
+        if problem is not None:
+            raise problem
         row = rows[0]
         return StoredJob(
-            summary=self._summary(row[:8]),
-            result=self._result(row[0], row[8]),
+            summary=stored.summary(row[:8]),
+            result=stored.result(self.path, row[0], row[8]),
             instances=self._instances_of(row[0]),
             events=self._events_of(row[0]),
         )
@@ -404,30 +292,13 @@ class SQLiteHistory(RunHistory):
         except sqlite3.Error as exc:
             raise HistoryError(f"{self.path}: cannot read the run history: {exc}") from None
 
-    def _summary(self, row: tuple[Any, ...]) -> JobSummary:
-        job_id, runbook, path, parameters, status, started_at, finished_at, started_by = row
-        return JobSummary(job_id=job_id, runbook=runbook, path=path, status=status,
-                          parameters=json.loads(parameters or "{}"), started_at=started_at,
-                          finished_at=finished_at, duration_s=_duration(started_at, finished_at),
-                          started_by=started_by)
-
-    def _result(self, job_id: str, text: str | None) -> JobResult | None:
-        if not text:
-            return None
-        try:
-            return JobResult.model_validate_json(text)
-        except ValidationError as exc:
-            raise HistoryError(f"{self.path}: job {job_id}: stored result cannot be read: {exc}") from None
-
     def _instances_of(self, job_id: str) -> list[StoredInstance]:
         rows = self._query(
             "SELECT activity, name, instance, status, started_at, finished_at, duration_s, attempts,"
             " error, rows FROM instances WHERE job_id = ? ORDER BY finished_at, activity, instance",
             (job_id,))
-        return [StoredInstance(activity=r[0], name=r[1], instance=r[2], status=r[3], started_at=r[4],
-                               finished_at=r[5], duration_s=r[6], attempts=r[7], error=r[8],
-                               rows=json.loads(r[9])) for r in rows]
+        return [stored.instance(r) for r in rows]
 
     def _events_of(self, job_id: str) -> list[Event]:
         rows = self._query("SELECT json FROM events WHERE job_id = ? ORDER BY seq", (job_id,))
-        return [event_from_dict(json.loads(r[0])) for r in rows]
+        return [stored.event(r[0]) for r in rows]

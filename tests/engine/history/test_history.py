@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from engine.history import FLUSH_AT, SCHEMA_VERSION, HistoryError, HistoryStore
-from engine.history import sqlite as sqlite_history
+from engine.history import buffered as buffered_history
 from engine.history.owner import Owner, this_process
 from engine.run.events import (
     InstanceFinished,
@@ -268,7 +268,7 @@ def test_several_processes_write_the_same_history(db: Path) -> None:
 def started_by(db: Path, job_id: str, owner: Owner, monkeypatch: pytest.MonkeyPatch) -> None:
     """Record a job's start as if the given process ran it, and instances it finished."""
     with monkeypatch.context() as patch, HistoryStore(db) as store:
-        patch.setattr(sqlite_history, "this_process", lambda: owner)
+        patch.setattr(buffered_history, "this_process", lambda: owner)
         store.record(JobStarted(job_id=job_id, at=T0, runbook="Demo"))
         store.record(InstanceFinished(job_id=job_id, at=T1, activity="a", name="A", instance=0,
                                       status="success", started_at=T0, finished_at=T1, duration_s=2.5,
