@@ -17,7 +17,7 @@ from ..config.settings import CONFIG_NAME, Config, load_config
 from ..errors import InterlockError
 from ..format.export import TEXT_FORMATS, render_text
 from ..format.fileio import load_runbook, validate_file
-from ..history import StoredJob, open_history
+from ..history import StoredJob, open_history, uses_sqlite
 from ..paths import history_path
 from .render import history_table, print_job, visible
 
@@ -60,24 +60,27 @@ def validate(args: argparse.Namespace) -> int:
 
 
 def history(args: argparse.Namespace) -> int:
-    if not history_path().exists():  # nothing ran yet: say so without creating the database
+    config = load_config(args.config)
+    if uses_sqlite(config) and not history_path().exists():  # nothing ran yet: say so, create nothing
         jobs = []
     else:
-        with open_history() as store:
+        with open_history(config=config) as store:
             jobs = store.jobs(limit=args.limit, runbook=args.runbook, status=args.status)
     if args.json:
         print(json.dumps([job.model_dump(mode="json") for job in jobs], indent=2, ensure_ascii=False))
     elif not jobs:
-        print(f"No jobs recorded yet in {history_path()}.", file=sys.stderr)
+        print(f"No jobs recorded yet in {history_path() if uses_sqlite(config) else config.history.url}.",
+              file=sys.stderr)
     else:
         _stdout_console().print(history_table(jobs))
     return 0
 
 
 def show(args: argparse.Namespace) -> int:
-    if not history_path().exists():
+    config = load_config(args.config)
+    if uses_sqlite(config) and not history_path().exists():
         raise InterlockError(f'no job "{args.job}": nothing has been recorded yet in {history_path()}')
-    with open_history() as store:
+    with open_history(config=config) as store:
         stored = store.job(args.job)
     if args.json:
         print(json.dumps(job_document(stored), indent=2, ensure_ascii=False))

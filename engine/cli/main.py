@@ -17,6 +17,7 @@ from ..format.export import TEXT_FORMATS
 from . import commands, run
 from .connections import add_connection_commands
 from .counters import add_counter_commands
+from .db import add_db_commands
 from .migrate import add_import_command
 from .options import whole_number
 from .remote import add_remote_commands
@@ -64,11 +65,15 @@ def build_parser() -> argparse.ArgumentParser:
                                                    "interrupted"),
                          help="only jobs that ended so")
     history.add_argument("--json", action="store_true", help="print the list as JSON")
+    history.add_argument("--config", metavar="FILE", help="configuration file naming the history "
+                         "([history] url; default: as for run)")
     history.set_defaults(handler=commands.history)
 
     show = sub.add_parser("show", help="one past job: activities, instances, rows, errors")
     show.add_argument("job", metavar="JOB", help="a job id or its first characters")
     show.add_argument("--json", action="store_true", help="print the stored job result document")
+    show.add_argument("--config", metavar="FILE", help="configuration file naming the history "
+                      "([history] url; default: as for run)")
     show.set_defaults(handler=commands.show)
 
     export = sub.add_parser("export", help="draw a runbook as DOT, Mermaid, SVG or PNG")
@@ -87,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_schedule_commands(sub)
     add_connection_commands(sub)
     add_counter_commands(sub)
+    add_db_commands(sub)
     add_import_command(sub)
     add_server_commands(sub)
     add_remote_commands(sub)

@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     except NoEvent as exc:
         print(visible(str(exc)), file=sys.stderr)
         return EXIT_NO_EVENT
-    store = open_history()
+    store = open_history(config=config)
     settle_for_jobs()  # everything is loaded: keep the collector off it while the job runs
 
     err = Console(file=sys.stderr, highlight=False)

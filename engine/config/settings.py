@@ -29,6 +29,30 @@ class EngineSettings(BaseModel):
     max_invoke_depth: int = Field(16, ge=1, description="How deep runbooks may invoke runbooks")
 
 
+class HistorySettings(BaseModel):
+    """Where the run history lives (DESIGN §6.5): SQLite in INTERLOCK_HOME unless `url` names a
+    PostgreSQL database shared by several machines; its password comes from the environment or the
+    keyring, never from the file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str | None = Field(None, description='"postgresql://user@host:5432/db"; none: the SQLite file')
+    password_env: str | None = Field(None, min_length=1, description="The environment variable holding it")
+    password_keyring: str | None = Field(None, description='"service:user" of the keyring entry holding it')
+
+    @field_validator("url")
+    @classmethod
+    def _postgresql(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        scheme, _, rest = url.partition("://")
+        if not scheme.startswith("postgresql") or not rest:
+            raise ValueError(f'must be a "postgresql://user@host/database" URL (got scheme {scheme!r})')
+        if "@" in rest and ":" in rest.rpartition("@")[0]:
+            raise ValueError("must not hold a password: use password_env or password_keyring")
+        return url
+
+
 class Connection(BaseModel):
     """One named connection; the keys beyond `kind` belong to its back-end, which checks them."""
 
@@ -129,6 +153,7 @@ class Config(BaseModel):
     connections: dict[str, Connection] = Field(default_factory=dict)
     variables: dict[str, Variable] = Field(default_factory=dict)
     counters: dict[str, Counter] = Field(default_factory=dict)
+    history: HistorySettings = Field(default_factory=HistorySettings)
     # Where the file was read from (None: defaults); relative paths in connections resolve against it.
     source: Path | None = Field(None, exclude=True)
 
