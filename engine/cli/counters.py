@@ -37,9 +37,9 @@ def add_counter_commands(sub: argparse._SubParsersAction) -> None:  # type: igno
 
 def list_counters(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    counters = open_counters()
+    counters = open_counters(config=config)
     try:
-        stored = {c.name: c for c in counters.stored()} if counters.path.exists() else {}
+        stored = {c.name: c for c in counters.stored()} if counters.exists() else {}
     finally:
         counters.close()
     listed = [{"name": name, "value": stored[name].value if name in stored else counter.default,
@@ -64,7 +64,7 @@ def change_counter(args: argparse.Namespace) -> int:
     if counter is None:
         raise ConfigError(f'counter "{args.name}" is not defined: add it under [counters] in '
                           f"{_config_name(config)}")
-    counters = open_counters()
+    counters = open_counters(config=config)
     try:
         if args.counters_command == "set":
             value = counters.change(args.name, "set", args.value, counter.default)

@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     for warning in runbook.warnings:  # e.g. a subscription that only some paths can satisfy
         print(visible(str(warning)), file=sys.stderr)
     config = load_config(args.config)
-    engine = Engine(config, registry, counters=open_counters())
+    engine = Engine(config, registry, counters=open_counters(config=config))
     try:
         values = engine.check_parameters(runbook, given)
     except ParameterError as exc:

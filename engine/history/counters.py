@@ -11,21 +11,18 @@ from __future__ import annotations
 import sqlite3
 import threading
 from pathlib import Path
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING
 
 from .. import paths
+from ..config.settings import Config, load_config
 from ..run.clock import iso, now
 from ..run.counters import CounterAction, next_value
 from ..sqlitedb import immediate
 from .sqlite import connect
-from .store import HistoryError
+from .store import HistoryError, StoredCounter
 
-
-class StoredCounter(BaseModel):
-    name: str
-    value: int
-    updated_at: str | None = None
+if TYPE_CHECKING:
+    from .postgres import PostgresCounters
 
 
 class SQLiteCounters:
@@ -69,6 +66,10 @@ class SQLiteCounters:
                 raise HistoryError(f"{self.path}: cannot read the counters: {exc}") from None
         return [StoredCounter(name=r[0], value=r[1], updated_at=r[2]) for r in rows]
 
+    def exists(self) -> bool:
+        """Whether the file is there (listing counters does not create it)."""
+        return self.path.exists()
+
     def close(self) -> None:
         with self._lock:
             if self._db is not None:
@@ -76,6 +77,14 @@ class SQLiteCounters:
                 self._db = None
 
 
-def open_counters(path: str | Path | None = None) -> SQLiteCounters:
-    """The counters this process reads and changes (next to the run history unless a path is given)."""
+def open_counters(path: str | Path | None = None, *, config: Config | None = None
+                  ) -> SQLiteCounters | PostgresCounters:
+    """The counters this process reads and changes: in the SQLite file at `path`, else beside the run
+    history `config` names (by default the configuration found as for `interlock run`)."""
+    if path is None:
+        config = config if config is not None else load_config()
+        if config.history.url:
+            from .postgres import PostgresCounters  # SQLAlchemy loads only for PostgreSQL
+
+            return PostgresCounters(config)
     return SQLiteCounters(path)

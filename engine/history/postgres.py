@@ -17,6 +17,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..config.settings import Config
+from ..run.clock import iso, now
+from ..run.counters import CounterAction, next_value
 from ..run.result import JobResult
 from . import rows as stored
 from . import schema
@@ -30,8 +32,8 @@ from .buffered import (
 )
 from .owner import Owner, is_gone, this_host
 from .rows import INSTANCE_COLUMNS, SUMMARY_COLUMNS, dumps
-from .store import HistoryError, JobSummary, StoredJob
-from .tables import events, instances, jobs
+from .store import HistoryError, JobSummary, StoredCounter, StoredJob
+from .tables import counters, events, instances, jobs
 
 _SUMMARY = [jobs.c[name] for name in SUMMARY_COLUMNS]
 
@@ -200,3 +202,59 @@ class PostgresHistory(BufferedHistory):
                           .where(events.c.job_id == job_id, events.c.seq >= max(after, 0))
                           .order_by(events.c.seq).limit(limit))
         return [(seq + 1, text) for seq, text in rows]
+
+
+class PostgresCounters:
+    """Counters (DESIGN §6.1) in the PostgreSQL history's database: each change is one transaction that
+    locks the counter's row (created at its default first), so changes from any machine never get lost."""
+
+    def __init__(self, config: Config) -> None:
+        self.where = schema.where(config)
+        self._config = config
+        self._engine: Engine | None = None  # connected at the first use, as the SQLite counters are
+
+    def _begin(self) -> Any:
+        if self._engine is None:
+            engine = schema.open_engine(self._config)
+            try:
+                schema.require_current(engine, self.where)
+            except BaseException:
+                engine.dispose()
+                raise
+            self._engine = engine
+        return self._engine.begin()
+
+    def change(self, name: str, action: CounterAction, amount: int, default: int) -> int:
+        """Apply `action` and return the value afterwards (a counter never changed starts at `default`)."""
+        try:
+            with self._begin() as db:
+                mine = counters.c.name == name
+                if action == "get":
+                    value = db.execute(select(counters.c.value).where(mine)).scalar()
+                    return default if value is None else value
+                db.execute(insert(counters).values(name=name, value=default).on_conflict_do_nothing())
+                current = db.execute(select(counters.c.value).where(mine).with_for_update()).scalar_one()
+                value = next_value(name, action, current, amount, default)
+                db.execute(update(counters).where(mine).values(value=value, updated_at=iso(now())))
+                return value
+        except SQLAlchemyError as exc:
+            raise schema.failure(f"{action} the counter", self.where, exc) from None
+
+    def stored(self) -> list[StoredCounter]:
+        """Every counter that has been changed, by name (one created at its default and never changed
+        again by a failed change is listed too: it holds its default)."""
+        try:
+            with self._begin() as db:
+                rows = db.execute(select(counters.c.name, counters.c.value, counters.c.updated_at)
+                                  .order_by(counters.c.name)).all()
+        except SQLAlchemyError as exc:
+            raise schema.failure("read the counters", self.where, exc) from None
+        return [StoredCounter(name=r[0], value=r[1], updated_at=r[2]) for r in rows]
+
+    def exists(self) -> bool:
+        return True  # the database is made by `interlock db upgrade`; opening it says when it was not
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None

@@ -50,6 +50,14 @@ class StoredInstance(BaseModel):
     rows: list[dict[str, Any]] = Field(default_factory=list)
 
 
+class StoredCounter(BaseModel):
+    """A counter's value as the history's database holds it (DESIGN §6.1)."""
+
+    name: str
+    value: int
+    updated_at: str | None = None
+
+
 class StoredJob(BaseModel):
     """A job as the history holds it: its summary, its result document (None when the run never
     finished, e.g. the process was killed), the instances recorded from events, and every event."""

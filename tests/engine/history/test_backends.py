@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,8 @@ from test_history import T0, T1, job_events, result_for
 
 from engine.cli.main import main
 from engine.config.settings import load_config
-from engine.history import RunHistory, SQLiteHistory, open_history
+from engine.errors import ActivityError
+from engine.history import RunHistory, SQLiteHistory, open_counters, open_history
 from engine.history import buffered as buffered_history
 from engine.history.owner import Owner, this_process
 from engine.history.store import HistoryError
@@ -210,3 +212,29 @@ def test_a_password_in_the_url_or_an_unknown_key_is_refused(tmp_path: Path,
                       encoding="utf-8")
     assert main(["db", "upgrade", "--config", str(config)]) == 2
     assert 'key "history.password"' in capsys.readouterr().err
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def counter_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    if request.param == "sqlite":
+        store: Any = open_counters(tmp_path / "history.sqlite3")
+    else:
+        config_path = request.getfixturevalue("pg_config")
+        assert main(["db", "upgrade", "--config", str(config_path)]) == 0
+        store = open_counters(config=load_config(config_path))
+    yield store
+    store.close()
+
+
+def test_counters_change_atomically_from_many_threads(counter_store: Any) -> None:
+    assert counter_store.change("Tickets", "get", 0, 5) == 5
+    assert counter_store.stored() == []  # reading a counter never changed writes nothing
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda _: counter_store.change("Tickets", "increment", 1, 5), range(40)))
+    assert counter_store.change("Tickets", "get", 0, 5) == 45
+    assert counter_store.change("Tickets", "decrement", 3, 5) == 42
+    assert [(c.name, c.value) for c in counter_store.stored()] == [("Tickets", 42)]
+    assert counter_store.change("Tickets", "reset", 0, 5) == 5
+    with pytest.raises(ActivityError, match="beyond the range of a 64-bit integer"):
+        counter_store.change("Tickets", "increment", 2**63 - 1, 5)
+    assert counter_store.change("Tickets", "get", 0, 5) == 5
