@@ -55,11 +55,11 @@ def _where(schedules: Schedules, index: int, entry: ScheduleEntry) -> str:
 
 def list_schedules(args: argparse.Namespace) -> int:
     """Exit 0, or 2 when an entry's next runs cannot be computed (that entry is marked, the rest listed)."""
-    schedules, _ = _load(args)
+    schedules, engine = _load(args)
     now = datetime.now(UTC)
     last: dict[str, str] = {}  # by the runbook file's path: the runbook's name is inside the file
     try:
-        with open_history() as store:
+        with open_history(config=engine.config) as store:
             for job in store.jobs(limit=1000):
                 if job.path:
                     last.setdefault(job.path, job.status)

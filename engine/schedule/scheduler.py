@@ -60,7 +60,7 @@ class Scheduler:
     def __init__(self, path: Path, config: Config, registry: Registry, clock: SystemClock | None = None,
                  log: Callable[[str], None] = print) -> None:
         self.path = path
-        self.engine = Engine(config, registry, counters=open_counters())
+        self.engine = Engine(config, registry, counters=open_counters(config=config))
         self.clock = clock or SystemClock()
         self.log = log
         self.schedules: Schedules | None = None
@@ -236,7 +236,7 @@ class Scheduler:
 
     async def _run_entry(self, entry: ScheduleEntry, trigger: Trigger = None) -> None:
         try:
-            store = open_history()
+            store = open_history(config=self.engine.config)
         except HistoryError as exc:  # a job that cannot be recorded is not run unattended
             self.log(f"{entry.name}: not started: {exc}")
             store = None

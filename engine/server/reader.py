@@ -7,14 +7,15 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from ..config import Config
 from ..history import RunHistory, StoredJob, open_history
 from ..history.store import JobSummary
 
 
 class HistoryReader:
-    def __init__(self, writer: RunHistory, path: Path | None = None) -> None:
+    def __init__(self, writer: RunHistory, path: Path | None = None, *, config: Config | None = None) -> None:
         self.writer = writer
-        self._store = open_history(path)
+        self._store = open_history(path, config=config)  # the same history as the writer's
         self.path = getattr(self._store, "path", None)
         self._lock = threading.Lock()
 

@@ -34,10 +34,10 @@ class ServerState:
         self.settings = settings
         self.log = settings.log or _stderr
         self.registry = Registry.from_entry_points()
-        self.engine = Engine(settings.config, self.registry, counters=open_counters())
+        self.engine = Engine(settings.config, self.registry, counters=open_counters(config=settings.config))
         self.catalogue = Catalogue(settings.catalogue, self.engine)
-        self.store = open_history()
-        self.reader = HistoryReader(self.store)
+        self.store = open_history(config=settings.config)
+        self.reader = HistoryReader(self.store, config=settings.config)
         self.jobs = JobManager(self.engine, self.store, buffer=settings.event_buffer, log=self.log)
         self.tokens = TokenStore(settings.tokens)
         self.audit = AuditLog(settings.tokens, config=settings.config)  # masks the config's secrets
