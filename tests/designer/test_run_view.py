@@ -202,7 +202,7 @@ def test_runs_use_the_connections_config_chosen_in_settings(window, qloop, make_
 
 def test_a_killed_job_is_listed_interrupted_in_the_history_panel_with_its_finished_instances(
         window, monkeypatch):
-    from engine.history import sqlite as sqlite_history
+    from engine.history import buffered as buffered_history  # where a job's owner is taken
     from engine.history.owner import Owner, this_process
     from engine.run.events import InstanceFinished, JobStarted
 
@@ -210,7 +210,7 @@ def test_a_killed_job_is_listed_interrupted_in_the_history_panel_with_its_finish
     gone = Owner(me.host, me.pid, me.started - 1000.0)  # our pid, another start time: a gone process
     at = "2026-01-05T10:00:00+00:00"
     with monkeypatch.context() as patch, HistoryStore() as store:
-        patch.setattr(sqlite_history, "this_process", lambda: gone)
+        patch.setattr(buffered_history, "this_process", lambda: gone)
         store.record(JobStarted(job_id="killed-job", at=at, runbook="VM Checkpoint", path=str(SEED)))
         store.record(InstanceFinished(job_id="killed-job", at=at, activity="get_vms", name="Get VMs in Batch",
                                       instance=0, status="success", started_at=at, finished_at=at,
